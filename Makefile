@@ -1,0 +1,32 @@
+# The two commands a reader needs: `make book` and `make test`. `make help` lists all.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: help install prepare book test clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the pinned dependencies and the package
+
+prepare: install ## clean, structure and segment the corpus into data/processed
+	$(BIN)/aidiscourse prepare
+
+book: prepare ## execute every notebook (cached) and build the HTML into _build/html
+	$(BIN)/python -c "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"
+	$(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "Open _build/html/index.html"
+
+test: install ## run the test suite
+	$(BIN)/python -m pytest
+
+clean: ## remove the built book, caches and processed data (never data/raw)
+	rm -rf _build data/processed _static/vega-bundle.js
