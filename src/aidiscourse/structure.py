@@ -180,7 +180,7 @@ def split_paragraphs(cleaned: str, doc: Document) -> list[Paragraph]:
             and prev is not None
             and prev.section == para.section == "body"
             and prev.speaker == para.speaker
-            and len(prev.text) > 30
+            and len(prev.text) > 15
             and re.search(rf"[{CJK}A-Za-z0-9]$", prev.text)
         ):
             prev.text += para.text  # a paragraph broken in the middle of a sentence

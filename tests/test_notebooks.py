@@ -1,0 +1,48 @@
+"""Notebooks are stored without outputs and are all part of the book."""
+import json
+
+import yaml
+
+from conftest import ROOT
+
+
+def _toc_files(node) -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        if "file" in node:
+            found.append(node["file"])
+        if "root" in node:
+            found.append(node["root"])
+        for value in node.values():
+            found += _toc_files(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += _toc_files(value)
+    return found
+
+
+def test_ipynb_notebooks_have_no_outputs():
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell.get("outputs") and not cell.get("execution_count"), f"{path.name} has stored outputs"
+
+
+def test_markdown_notebooks_are_text_notebooks_in_the_toc():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    listed = set(_toc_files(toc))
+    notebooks = sorted((ROOT / "notebooks").glob("*.md")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        assert f"notebooks/{path.stem}" in listed, f"{path.name} is not in _toc.yml"
+        if path.suffix == ".md":
+            head = path.read_text(encoding="utf-8").split("---")[1]
+            assert "format_name: myst" in head and "kernelspec" in head
+            assert "<output>" not in path.read_text(encoding="utf-8")
+
+
+def test_notebooks_are_numbered_in_book_order():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [f for f in _toc_files(toc) if f.startswith("notebooks/")]
+    assert chapters == sorted(chapters)
