@@ -107,3 +107,9 @@ def test_contributor_blurbs_are_set_apart(all_sentences):
     assert not body.text.str.contains("华南理工大学公共政策研究院研究助理").any()
     assert not body.text.str.contains("太和智库研究员").any()
     assert not body.text.str.contains("CC-BY-NC-ND").any()
+
+
+def test_simplified_documents_keep_variant_characters_in_names(all_sentences):
+    text = "".join(all_sentences.text)
+    assert "李聿脩" in text and "李聿修" not in text  # a person's name
+    assert "昇腾" in text  # Huawei's Ascend chips, not 升腾

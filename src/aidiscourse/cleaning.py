@@ -423,7 +423,7 @@ def audit_step(step: Step, before: str, after: str) -> dict:
     }
 
 
-def clean_text(text: str, source_type: str) -> tuple[str, list[dict]]:
+def clean_text(text: str, source_type: str, *, script: str = "traditional") -> tuple[str, list[dict]]:
     """Run the cleaning pipeline for ``source_type`` on a raw text.
 
     Parameters
@@ -431,6 +431,10 @@ def clean_text(text: str, source_type: str) -> tuple[str, list[dict]]:
     text : str
         The raw text, as read from ``data/raw``.
     source_type : {"interview", "article", "web_page", "pdf_extraction"}
+    script : {"traditional", "simplified"}
+        The script the manifest records. Script conversion runs on Traditional texts
+        only: on a Simplified text OpenCC would still rewrite proper names written with
+        variant characters (李聿脩 -> 李聿修, Huawei's 昇腾 -> 升腾).
 
     Returns
     -------
@@ -444,7 +448,7 @@ def clean_text(text: str, source_type: str) -> tuple[str, list[dict]]:
     audit = []
     for name in PIPELINES[source_type]:
         step = STEPS[name]
-        after = step.func(text)
+        after = text if (name == "to_simplified" and script == "simplified") else step.func(text)
         audit.append(audit_step(step, text, after))
         text = after
     return text, audit

@@ -63,7 +63,7 @@ def process_document(paths: Paths, doc: Document, *, backend: str = "jieba") -> 
         Columns :data:`AUDIT_COLUMNS`, one row per cleaning step plus the structure steps.
     """
     raw = read_raw(paths, doc)
-    cleaned, steps = clean_text(raw, doc.source_type)
+    cleaned, steps = clean_text(raw, doc.source_type, script=doc.script)
     paragraphs = split_paragraphs(cleaned, doc)
     segmenter = _segmenter_for(paths, doc, backend)
 

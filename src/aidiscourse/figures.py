@@ -41,7 +41,9 @@ def write_vega_bundle(static_dir: str | Path) -> Path:
     static_dir = Path(static_dir)
     static_dir.mkdir(parents=True, exist_ok=True)
     target = static_dir / VEGA_BUNDLE
-    bundle = vl_convert.javascript_bundle(vl_version=vega_lite_version())
+    # wrapped in a function: the bundle's top-level `const` names would otherwise clash
+    # with other scripts of the page, which share one global scope
+    bundle = "(function(){\n" + vl_convert.javascript_bundle(vl_version=vega_lite_version()) + "\n})();\n"
     if not target.is_file() or target.read_text(encoding="utf-8") != bundle:
         target.write_text(bundle, encoding="utf-8")
     return target

@@ -143,11 +143,15 @@ def collapse_whitespace(text: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """The normalisation every text gets: Unicode, script, whitespace.
+    """The normalisation of text given on the command line: Unicode, script (when the
+    text looks Traditional, see :func:`looks_traditional`), whitespace.
 
     Examples
     --------
     >>> normalize_text("  隨著 AI 發展,存在著風險 ")
     '随着AI发展，存在着风险'
     """
-    return collapse_whitespace(to_simplified(normalize_unicode(text)))
+    text = normalize_unicode(text)
+    if looks_traditional(text):
+        text = to_simplified(text)
+    return collapse_whitespace(text)

@@ -53,7 +53,7 @@ class Paragraph:
 def _speaker_index(doc: Document) -> dict[str, Person]:
     index: dict[str, Person] = {}
     for person in doc.speakers:
-        # the text is matched after normalisation, which may change a name (脩 -> 修)
+        # a Traditional text is matched after conversion, which may change a name
         for form in (person.name, person.tag):
             if form:
                 index[form] = person
