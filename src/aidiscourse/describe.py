@@ -59,11 +59,28 @@ def cleaning_summary(paths: Paths | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def step_table(paths: Paths | None = None) -> pd.DataFrame:
-    """What each cleaning step did to each document, steps that did nothing left out."""
+def step_matrix(paths: Paths | None = None) -> pd.DataFrame:
+    """Items each cleaning step removed or changed (rows: steps in pipeline order;
+    columns: documents). Empty where a step does not apply to a document's source type."""
     audit = cleaning_audit(paths)
-    audit = audit[audit["items"] > 0]
-    return audit[["doc_id", "step", "description", "items", "examples"]].reset_index(drop=True)
+    from .cleaning import STEPS
+
+    present = set(audit.step)
+    order = [s for s in STEPS if s in present] + [s for s in dict.fromkeys(audit.step) if s not in STEPS]
+    docs = list(dict.fromkeys(audit.doc_id))
+    matrix = audit.pivot(index="step", columns="doc_id", values="items").reindex(index=order, columns=docs)
+    matrix = matrix.apply(lambda col: col.map(lambda v: "" if pd.isna(v) else str(int(v))))
+    descriptions = audit.drop_duplicates("step").set_index("step").description
+    matrix.insert(0, "what it does", descriptions.reindex(order))
+    matrix.columns.name = None
+    return matrix
+
+
+def step_examples(paths: Paths | None = None) -> pd.DataFrame:
+    """Examples of what the removing and flagging steps took out, per document."""
+    audit = cleaning_audit(paths)
+    audit = audit[(audit["items"] > 0) & (audit.examples != "")]
+    return audit[["doc_id", "step", "items", "examples"]].reset_index(drop=True)
 
 
 def section_table(paths: Paths | None = None) -> pd.DataFrame:
