@@ -331,7 +331,7 @@ def log_likelihood(a, b, c, d) -> np.ndarray:
     Examples
     --------
     >>> round(float(log_likelihood(10, 0, 100, 100)), 4)  # 2*(10 ln 2 + 90 ln(90/95) + 100 ln(100/95))
-    14.5634
+    14.3895
     """
     a, b, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c, d)))
     n = c + d
