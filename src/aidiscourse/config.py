@@ -44,6 +44,9 @@ class Paths:
 
     root: Path
 
+    def __post_init__(self):
+        object.__setattr__(self, "root", Path(self.root))
+
     @property
     def manifest(self) -> Path:
         return self.root / MANIFEST_NAME

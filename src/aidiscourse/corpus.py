@@ -111,13 +111,7 @@ def _cache_file(paths: Paths, doc: Document, key: str) -> Path:
 
 
 def _process_and_cache(paths: Paths, doc: Document, key: str, backend: str) -> str:
-    sentences, audit = process_document(paths, doc, backend=backend)
-    target = _cache_file(paths, doc, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump((sentences, audit), fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, target)
+    _write_pickle(_cache_file(paths, doc, key), process_document(paths, doc, backend=backend))
     return doc.id
 
 
@@ -148,7 +142,9 @@ def prepare(
     dict
         ``{"documents": n, "processed": n_reprocessed, "sentences": n_rows}``.
 
-    Writes ``data/processed/sentences.csv`` and ``data/processed/cleaning_audit.csv``.
+    Writes ``data/processed/docs/<id>.<key>.pkl`` per document and
+    ``data/processed/corpus.pkl`` (sentence table and cleaning audit of all documents);
+    ``aidiscourse sentences`` prints the table as TSV.
     """
     paths = paths or project_paths()
     docs = load_manifest(paths)
@@ -186,23 +182,30 @@ def prepare(
         if old.name not in wanted:
             old.unlink()
 
-    frames = [_read_cache(paths, d, keys[d.id]) for d in docs]
-    sentences = pd.concat([f[0] for f in frames], ignore_index=True)
-    audit = pd.concat([f[1] for f in frames], ignore_index=True)
-    paths.processed.mkdir(parents=True, exist_ok=True)
-    _write_if_changed(paths.processed / "sentences.csv", sentences.to_csv(index=False))
-    _write_if_changed(paths.processed / "cleaning_audit.csv", audit.to_csv(index=False))
-    return {"documents": len(docs), "processed": len(pending), "sentences": len(sentences)}
+    combined_key = hashlib.sha256("".join(keys[d.id] for d in docs).encode()).hexdigest()[:20]
+    combined = paths.processed / "corpus.pkl"
+    if pending or not combined.is_file() or _read_pickle(combined)[0] != combined_key:
+        frames = [_read_pickle(_cache_file(paths, d, keys[d.id])) for d in docs]
+        sentences = pd.concat([f[0] for f in frames], ignore_index=True)
+        audit = pd.concat([f[1] for f in frames], ignore_index=True)
+        _write_pickle(combined, (combined_key, sentences, audit))
+        n_sentences = len(sentences)
+    else:
+        n_sentences = len(_read_pickle(combined)[1])
+    return {"documents": len(docs), "processed": len(pending), "sentences": n_sentences}
 
 
-def _read_cache(paths: Paths, doc: Document, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    with open(_cache_file(paths, doc, key), "rb") as fh:
+def _read_pickle(path: Path):
+    with open(path, "rb") as fh:
         return pickle.load(fh)
 
 
-def _write_if_changed(path: Path, text: str) -> None:
-    if not path.is_file() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
+def _write_pickle(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def sentences(
@@ -228,7 +231,7 @@ def sentences(
     """
     paths = paths or project_paths()
     prepare(paths, progress=False)
-    df = pd.read_csv(paths.processed / "sentences.csv", dtype={"speaker": str, "role": str, "flag": str, "tokens": str}, keep_default_na=False)
+    df = _read_pickle(paths.processed / "corpus.pkl")[1]
     if sections is not None:
         df = df[df.section.isin(sections)]
     if not include_flagged:
@@ -240,7 +243,7 @@ def cleaning_audit(paths: Paths | None = None) -> pd.DataFrame:
     """The cleaning audit: one row per document and step (see :func:`process_document`)."""
     paths = paths or project_paths()
     prepare(paths, progress=False)
-    return pd.read_csv(paths.processed / "cleaning_audit.csv", keep_default_na=False)
+    return _read_pickle(paths.processed / "corpus.pkl")[2]
 
 
 def document_terms(df: pd.DataFrame, paths: Paths | None = None) -> pd.Series:

@@ -6,6 +6,7 @@ a document.
 """
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from functools import lru_cache
@@ -74,6 +75,8 @@ def fix_zhe(text: str) -> str:
     >>> fix_zhe("随著技术进步，存在著风险；许教授著述丰富，成效显著。")
     '随着技术进步，存在着风险；许教授著述丰富，成效显著。'
     """
+    if "著" not in text:
+        return text
     protected = []
     for word in ZHU_WORDS:
         start = text.find(word)
@@ -97,8 +100,10 @@ def to_simplified(text: str) -> str:
 
 def count_changed_chars(before: str, after: str) -> int:
     """Count characters that differ between two texts of (usually) equal length."""
+    if before == after:
+        return 0
     if len(before) == len(after):
-        return sum(a != b for a, b in zip(before, after))
+        return sum(map(operator.ne, before, after))
     import difflib
 
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)

@@ -71,10 +71,7 @@ class Segmenter:
         #: casefolded Latin word -> the spelling the dictionary uses
         self.spellings = {w.casefold(): w for w, _, _ in entries if re.search("[A-Za-z]", w)}
         if backend == "jieba":
-            import jieba
-
-            jieba.setLogLevel(60)
-            self._tk = jieba.Tokenizer()
+            self._tk = _fresh_jieba_tokenizer()
             for word, freq, tag in entries:
                 self._tk.add_word(word, freq, tag)
             self._cut = lambda text: self._tk.lcut(text, HMM=False)
@@ -90,7 +87,8 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """Return the tokens of ``text``, whitespace dropped, Latin words folded."""
-        return [self.fold(t) for t in self._cut(text) if t.strip()]
+        fold = self.fold
+        return [fold(t) if t.isascii() else t for t in self._cut(text) if not t.isspace()]
 
     def fold(self, token: str) -> str:
         """Fold a Latin word to one spelling: the dictionary's if listed, else lower case.
@@ -101,6 +99,28 @@ class Segmenter:
         if token.isascii() and any(c.isalpha() for c in token):
             return self.spellings.get(token.casefold(), token.lower())
         return token
+
+
+@lru_cache(maxsize=1)
+def _base_jieba_tokenizer():
+    import jieba
+
+    jieba.setLogLevel(60)
+    base = jieba.Tokenizer()
+    base.initialize()
+    return base
+
+
+def _fresh_jieba_tokenizer():
+    """A jieba tokenizer with the main dictionary, loaded once per process and copied,
+    so that each document's extra words stay its own without reloading the dictionary."""
+    import jieba
+
+    base = _base_jieba_tokenizer()
+    tk = jieba.Tokenizer()
+    tk.FREQ, tk.total = dict(base.FREQ), base.total
+    tk.initialized = True
+    return tk
 
 
 @lru_cache(maxsize=8)

@@ -1,0 +1,162 @@
+"""Benchmark of the pipeline: prints one figure per line as ``name: value unit``.
+
+Figures
+-------
+- ``prepare_<S>x_<W>w_chars_per_s``: throughput of ``aidiscourse prepare`` (cleaning,
+  normalisation, structure, segmentation) on the corpus replicated S times, with W workers,
+  from an empty cache, in a fresh process (dictionary loading included).
+- ``jieba_ratio``: single-worker ``prepare`` time over bare ``jieba.lcut`` of the same raw
+  text at the largest scale (the floor of a jieba-based pipeline; target <= 1.25).
+- ``speedup_2_workers``: 1-worker time over 2-worker time at the largest scale (target >= 1.6).
+- ``peak_mem_mb_100x``: peak resident memory of ``prepare`` with its workers at the largest scale.
+- ``growth_10x_to_100x_*``: how time grows from 10x to 100x (10 means linear).
+- ``build_clean_s`` / ``build_nochange_s``: executing every notebook and building the book
+  in a copy of the project from a clean cache, then again with nothing changed.
+
+Run with ``make bench``; ``--quick`` uses scales 1 and 10 and skips the book.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def emit(name: str, value: float, unit: str = "") -> None:
+    print(f"{name}: {value:.6g}{' ' + unit if unit else ''}", flush=True)
+
+
+def replicate(target: Path, scale: int) -> int:
+    """Make a project in ``target`` whose corpus is the real one repeated ``scale`` times.
+
+    Returns the number of raw characters.
+    """
+    manifest = yaml.safe_load((ROOT / "data" / "corpus.yml").read_text(encoding="utf-8"))
+    (target / "data" / "raw").mkdir(parents=True)
+    shutil.copytree(ROOT / "data" / "lexicons", target / "data" / "lexicons")
+    docs, chars = [], 0
+    for copy in range(scale):
+        for entry in manifest["documents"]:
+            new = dict(entry, id=f"{entry['id']}-r{copy:03d}", file=f"{entry['id']}-r{copy:03d}.txt")
+            shutil.copyfile(ROOT / "data" / "raw" / entry["file"], target / "data" / "raw" / new["file"])
+            chars += len((ROOT / "data" / "raw" / entry["file"]).read_text(encoding="utf-8"))
+            docs.append(new)
+    (target / "data" / "corpus.yml").write_text(
+        yaml.safe_dump({"schema_version": 1, "documents": docs}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return chars
+
+
+PREPARE = """
+import json, sys, time
+from aidiscourse.config import Paths
+from aidiscourse.corpus import prepare
+t = time.perf_counter()
+prepare(Paths(sys.argv[1]), n_jobs=int(sys.argv[2]), backend=sys.argv[3], progress=False, force=True)
+print(json.dumps({"seconds": time.perf_counter() - t}))
+"""
+
+JIEBA = """
+import json, sys, time
+from pathlib import Path
+import jieba
+jieba.setLogLevel(60)
+text = "".join(p.read_text(encoding="utf-8") for p in sorted(Path(sys.argv[1]).glob("data/raw/*.txt")))
+t = time.perf_counter()
+jieba.initialize()
+jieba.lcut(text)
+print(json.dumps({"seconds": time.perf_counter() - t}))
+"""
+
+
+def run_measured(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh Python; return (its reported seconds, peak MB of its process tree)."""
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    ps, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            tree = [ps, *ps.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    out, _ = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {args}")
+    return json.loads(out.strip().splitlines()[-1])["seconds"], peak / 2**20
+
+
+def bench_prepare(scales: list[int], workers: int) -> None:
+    times: dict[tuple[int, int], float] = {}
+    for scale in scales:
+        with tempfile.TemporaryDirectory(prefix=f"aid-bench-{scale}x-") as tmp:
+            chars = replicate(Path(tmp), scale)
+            emit(f"corpus_chars_{scale}x", chars, "characters")
+            for w in sorted({1, workers}):
+                seconds, peak = run_measured(PREPARE, tmp, str(w), "jieba")
+                times[scale, w] = seconds
+                emit(f"prepare_{scale}x_{w}w_s", seconds, "seconds")
+                emit(f"prepare_{scale}x_{w}w_chars_per_s", chars / seconds, "characters per second")
+                if scale == max(scales) and w == workers:
+                    emit(f"peak_mem_mb_{scale}x", peak, "megabytes")
+            if scale == max(scales):
+                bare, _ = run_measured(JIEBA, tmp)
+                emit(f"jieba_lcut_{scale}x_s", bare, "seconds")
+                emit("jieba_ratio", times[scale, 1] / bare)
+                rj, _ = run_measured(PREPARE, tmp, "1", "rjieba")
+                emit(f"prepare_{scale}x_1w_rjieba_s", rj, "seconds")
+                emit("jieba_ratio_rjieba_backend", rj / bare)
+                if workers >= 2:
+                    two = times[scale, 2] if (scale, 2) in times else run_measured(PREPARE, tmp, "2", "jieba")[0]
+                    emit("speedup_2_workers", times[scale, 1] / two)
+    if 10 in scales and 100 in scales:
+        for w in sorted({1, workers}):
+            emit(f"growth_10x_to_100x_{w}w", times[100, w] / times[10, w], "(10 = linear)")
+
+
+def bench_book() -> None:
+    """Build the book in a copy of the tracked files, from a clean cache, then again."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix="aid-bench-book-") as tmp:
+        for name in files:
+            (Path(tmp) / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, Path(tmp) / name)
+        env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+        steps = [[str(bin_dir / "aidiscourse"), "prepare", "--quiet"],
+                 [str(bin_dir / "python"), "-c", "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"],
+                 [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]]
+        for label in ("build_clean_s", "build_nochange_s"):
+            t = time.perf_counter()
+            for step in steps:
+                subprocess.run(step, cwd=tmp, env=env, check=True, capture_output=True)
+            emit(label, time.perf_counter() - t, "seconds")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scales", default="1,10,100", help="corpus replication factors")
+    parser.add_argument("--quick", action="store_true", help="scales 1 and 10, no book build")
+    parser.add_argument("--no-book", action="store_true", help="skip the book build")
+    args = parser.parse_args()
+    scales = [1, 10] if args.quick else sorted(int(s) for s in args.scales.split(","))
+    workers = os.cpu_count() or 1
+    emit("cores", workers)
+    bench_prepare(scales, workers)
+    if not (args.quick or args.no_book):
+        bench_book()
+
+
+if __name__ == "__main__":
+    main()
