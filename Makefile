@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install prepare book test clean
+.PHONY: help install prepare book test bench dist clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -30,3 +30,11 @@ test: install ## run the test suite
 
 clean: ## remove the built book, caches and processed data (never data/raw)
 	rm -rf _build data/processed _static/vega-bundle.js
+
+bench: install ## benchmark prepare and the book build; prints `name: value` lines
+	$(BIN)/python benchmarks/bench.py
+
+dist: book ## pack the built book as dist/aidiscourse-book-<version>.zip
+	@mkdir -p dist
+	$(BIN)/python -c "import shutil, aidiscourse; shutil.make_archive(f'dist/aidiscourse-book-{aidiscourse.__version__}', 'zip', '_build/html')"
+	@ls dist

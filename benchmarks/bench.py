@@ -32,8 +32,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 
+LINES: list[str] = []
+
+
 def emit(name: str, value: float, unit: str = "") -> None:
-    print(f"{name}: {value:.6g}{' ' + unit if unit else ''}", flush=True)
+    line = f"{name}: {value:.6g}{' ' + unit if unit else ''}"
+    LINES.append(line)
+    print(line, flush=True)
 
 
 def replicate(target: Path, scale: int) -> int:
@@ -156,6 +161,8 @@ def main() -> None:
     bench_prepare(scales, workers)
     if not (args.quick or args.no_book):
         bench_book()
+    if not args.quick:
+        (ROOT / "benchmarks" / "latest.txt").write_text("\n".join(LINES) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

