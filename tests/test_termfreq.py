@@ -180,6 +180,17 @@ def test_dispersion_counts_passages():
     assert d.loc["市场", "dp"] < d.loc["泡沫", "dp"]
 
 
+def test_dispersion_random_baseline():
+    # 20 equal paragraphs; a term used 20 times in one paragraph versus once in each
+    rows = [("a", p, "author", ("甲 " * 20 if p == 0 else "") + "乙 " + "丙 " * 19) for p in range(20)]
+    d = tf.dispersion(_table(rows), {"a": ["甲", "乙"]}, n_sim=300, random_state=1).set_index("term")
+    assert d.loc["乙", "dp"] < 0.05 < d.loc["乙", "dp_random"]  # spread more evenly than chance
+    assert d.loc["甲", "dp"] > 0.9 > d.loc["甲", "dp_random"]
+    # reproducible
+    again = tf.dispersion(_table(rows), {"a": ["甲", "乙"]}, n_sim=300, random_state=1).set_index("term")
+    assert d.loc["甲", "dp_random"] == again.loc["甲", "dp_random"]
+
+
 def test_shared_vocabulary():
     sv = tf.shared_vocabulary(tf.frequency_table(TINY)).set_index("doc_id")
     assert sv.loc["a", "shared_all"] == 2  # 市场, 政府

@@ -436,27 +436,38 @@ def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5) -> p
     return out.drop(columns="_o").reset_index(drop=True)
 
 
-def key_terms(keys: pd.DataFrame, *, n: int = 20, group: str = "doc_id", alpha: float | None = 0.05,
+def key_terms(keys: pd.DataFrame, *, n: int = 20, group: str | Sequence[str] = "doc_id", alpha: float | None = 0.05,
               rank_by: Literal["g2", "log_ratio"] = "g2") -> pd.DataFrame:
     """The top ``n`` positive key terms of each group (log ratio > 0).
 
     Parameters
     ----------
     keys : DataFrame
-        Output of :func:`keyness`.
+        Output of :func:`keyness` (or :func:`role_keyness`).
+    group : str or sequence of str
+        Column(s) that define a group, e.g. ``["doc_id", "role"]``.
     alpha : float or None
         Keep terms with ``p_adj < alpha``; ``None`` keeps all positive terms.
     rank_by : {"g2", "log_ratio"}
         Order by significance or by effect size (ties by the other, then term).
     """
+    by = [group] if isinstance(group, str) else list(group)
     k = keys[keys["log_ratio"] > 0]
     if alpha is not None:
         k = k[k["p_adj"] < alpha]
     other = "log_ratio" if rank_by == "g2" else "g2"
     k = k.sort_values([rank_by, other, "term"], ascending=[False, False, True], kind="mergesort")
-    order = {g: i for i, g in enumerate(dict.fromkeys(keys[group]))}
-    k = k.assign(_o=k[group].map(order)).sort_values("_o", kind="mergesort").drop(columns="_o")
-    return k.groupby(group, sort=False, group_keys=False).head(n).reset_index(drop=True)
+    order = {g: i for i, g in enumerate(dict.fromkeys(map(tuple, keys[by].to_numpy().tolist())))}
+    k = k.assign(_o=[order[tuple(r)] for r in k[by].to_numpy().tolist()]).sort_values("_o", kind="mergesort")
+    return k.drop(columns="_o").groupby(by, sort=False, group_keys=False).head(n).reset_index(drop=True)
+
+
+def term_lists(table: pd.DataFrame, *, by: str | Sequence[str] = "doc_id", column: str = "term",
+               n: int | None = None) -> pd.DataFrame:
+    """Collapse a ranked table to one row per group with its first ``n`` terms joined by 、."""
+    by = [by] if isinstance(by, str) else list(by)
+    g = table.groupby(by, sort=False)[column]
+    return g.agg(lambda s: "、".join(list(s)[:n] if n else list(s))).reset_index()
 
 
 def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: float = 1000.0,
@@ -563,8 +574,14 @@ def gries_dp(counts: Sequence[float], sizes: Sequence[float]) -> tuple[float, fl
     return dp, (dp / denom if denom > 0 else float("nan"))
 
 
-def dispersion(df: pd.DataFrame, terms_by_doc: dict[str, Sequence[str]], *, part: str = "paragraph") -> pd.DataFrame:
+def dispersion(df: pd.DataFrame, terms_by_doc: dict[str, Sequence[str]], *, part: str = "paragraph",
+               n_sim: int = 200, random_state: int = SEED) -> pd.DataFrame:
     """Dispersion of chosen terms over the passages of their document.
+
+    A term used *n* times can touch at most *n* passages, so DP of a rare term is high even
+    when its uses are scattered at random. ``dp_random`` is the mean DP of ``n_sim`` simulated
+    terms with the same count whose occurrences fall on passages in proportion to their size
+    (multinomial draws, seeded); ``dp - dp_random`` is the concentration beyond that.
 
     Parameters
     ----------
@@ -574,12 +591,16 @@ def dispersion(df: pd.DataFrame, terms_by_doc: dict[str, Sequence[str]], *, part
         doc_id -> terms to measure in that document.
     part : str
         Column that defines passages (paragraphs by default; speaker turns are another choice).
+    n_sim : int
+        Simulated terms per observed term for ``dp_random``.
+    random_state : int
+        Seed of the simulation (each document and count draws from its own stream).
 
     Returns
     -------
     DataFrame
         Columns doc_id, term, count, passages (passages that hold the term), n_passages,
-        passage_share, dp, dp_norm (see :func:`gries_dp`; part sizes in word tokens).
+        passage_share, dp, dp_norm (see :func:`gries_dp`; part sizes in word tokens), dp_random.
     """
     df = _ensure_terms(df)
     rows = []
@@ -589,13 +610,20 @@ def dispersion(df: pd.DataFrame, terms_by_doc: dict[str, Sequence[str]], *, part
             continue
         parts = g.groupby(part, sort=True)
         sizes = parts["words"].agg(lambda s: sum(map(len, s)))
+        share = sizes.to_numpy(dtype=float) / sizes.sum()
         per_part = parts["terms"].agg(lambda s: Counter(t for ts in s for t in ts))
         for term in wanted:
             v = np.array([per_part[p][term] for p in sizes.index], dtype=float)
             dp, dpn = gries_dp(v, sizes.to_numpy())
-            rows.append({"doc_id": doc, "term": term, "count": int(v.sum()), "passages": int((v > 0).sum()),
-                         "n_passages": len(sizes), "passage_share": float((v > 0).mean()), "dp": dp, "dp_norm": dpn})
-    return pd.DataFrame(rows, columns=["doc_id", "term", "count", "passages", "n_passages", "passage_share", "dp", "dp_norm"])
+            n = int(v.sum())
+            rng = np.random.default_rng([random_state, zlib.crc32(str(doc).encode("utf-8")), n])
+            sims = rng.multinomial(n, share, size=n_sim) / max(n, 1)
+            dp_random = float(0.5 * np.abs(sims - share).sum(axis=1).mean()) if n else float("nan")
+            rows.append({"doc_id": doc, "term": term, "count": n, "passages": int((v > 0).sum()),
+                         "n_passages": len(sizes), "passage_share": float((v > 0).mean()), "dp": dp, "dp_norm": dpn,
+                         "dp_random": dp_random})
+    return pd.DataFrame(rows, columns=["doc_id", "term", "count", "passages", "n_passages", "passage_share",
+                                       "dp", "dp_norm", "dp_random"])
 
 
 # --- phrase lists and matching ------------------------------------------------------------
@@ -987,6 +1015,46 @@ def collocations(df: pd.DataFrame, node: str, *, window: int = 5, min_count: int
     order = {d: i for i, d in enumerate(doc_order(df))}
     out = out.assign(_o=out["doc_id"].map(order)).sort_values(["_o", "g2", "collocate"], ascending=[True, False, True], kind="mergesort")
     return out.drop(columns="_o").reset_index(drop=True)
+
+
+def measure_comparison(keys: pd.DataFrame, logodds: pd.DataFrame, tfidf: pd.DataFrame, *, n: int = 10) -> pd.DataFrame:
+    """Top ``n`` distinctive terms of each document under four measures, side by side.
+
+    Parameters
+    ----------
+    keys : DataFrame
+        :func:`keyness` output (ranked by G2 and, separately, by log ratio among terms with
+        ``p_adj < 0.05``).
+    logodds : DataFrame
+        :func:`log_odds_dirichlet` output (ranked by z).
+    tfidf : DataFrame
+        :func:`tfidf_terms` output.
+
+    Returns
+    -------
+    DataFrame
+        Columns doc_id, g2, log_ratio, log_odds_z, tfidf (each a 、-joined list) and the Jaccard
+        overlap of each list with the G2 list.
+    """
+    lists = {
+        "g2": key_terms(keys, n=n, rank_by="g2"),
+        "log_ratio": key_terms(keys, n=n, rank_by="log_ratio"),
+        "log_odds_z": logodds[logodds["z"] > 0].groupby("doc_id", sort=False).head(n),
+        "tfidf": tfidf.groupby("doc_id", sort=False).head(n),
+    }
+    rows = []
+    for doc in doc_order(keys):
+        terms_ = {m: list(t.loc[t["doc_id"] == doc, "term"]) for m, t in lists.items()}
+        row = {"doc_id": doc, **{m: "、".join(v) for m, v in terms_.items()}}
+        for m in ("log_ratio", "log_odds_z", "tfidf"):
+            row[f"jaccard_g2_{m}"] = jaccard(terms_["g2"], terms_[m])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def collocation_summary(coll: pd.DataFrame, *, n: int = 6) -> pd.DataFrame:
+    """One row per document and node term with its ``n`` strongest collocates (by G2)."""
+    return term_lists(coll, by=["doc_id", "node"], column="collocate", n=n).rename(columns={"collocate": "collocates"})
 
 
 # --- speakers and segmentation -------------------------------------------------------------
