@@ -1,0 +1,194 @@
+"""Topic models: the measures on constructed inputs with known answers, the vectoriser,
+labels, proportions and the determinism of fits."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from aidiscourse import topics
+
+# Two themes that never meet: passages 0-3 speak of chips, 4-7 of democracy.
+THEMES = [
+    ["芯片", "算力", "英伟达", "芯片"], ["芯片", "算力", "英伟达"], ["算力", "芯片", "英伟达", "华为"], ["芯片", "华为", "算力"],
+    ["民主", "宪政", "制度"], ["民主", "制度", "宪政", "自由"], ["宪政", "民主", "自由"], ["制度", "民主", "宪政"],
+]
+
+
+def test_one_character_words_survive_the_vectoriser():
+    tm = topics.term_matrix([["人", "国", "人工智能"], ["人", "国"], ["钱", "人"]], min_df=1, max_df=1.0)
+    assert {"人", "国", "钱"} <= set(tm.vocabulary)
+    col = list(tm.vocabulary).index("人")
+    assert tm.counts[:, col].toarray().ravel().tolist() == [1, 1, 1]
+
+
+def test_document_frequency_filter():
+    tm = topics.term_matrix([["a", "b"], ["a", "c"], ["a", "b"], ["d"]], min_df=2, max_df=0.7)
+    assert list(tm.vocabulary) == ["b"]  # a is in 3/4 passages (> 0.7), c and d in one
+
+
+def test_tfidf_rows_are_unit_length():
+    tm = topics.term_matrix(THEMES, min_df=1, max_df=1.0)
+    norms = np.sqrt(np.asarray(tm.tfidf.multiply(tm.tfidf).sum(axis=1)).ravel())
+    assert np.allclose(norms, 1)
+
+
+@pytest.mark.parametrize(
+    "occurrence, topic, expected",
+    [
+        # always together -> 1
+        ([[1, 1], [1, 1], [0, 0], [0, 0]], [0, 1], 1.0),
+        # never together -> -1
+        ([[1, 0], [1, 0], [0, 1], [0, 1]], [0, 1], -1.0),
+        # independent: P(a)=P(b)=1/2, P(ab)=1/4 -> 0
+        ([[1, 1], [1, 0], [0, 1], [0, 0]], [0, 1], 0.0),
+        # b only where a is: P(a)=1/2, P(b)=P(ab)=1/4 -> log 2 / log 4 = 0.5
+        ([[1, 1], [1, 0], [0, 0], [0, 0]], [0, 1], 0.5),
+    ],
+)
+def test_npmi_known_values(occurrence, topic, expected):
+    assert topics.npmi_coherence([topic], np.array(occurrence))[0] == pytest.approx(expected)
+
+
+def test_unrelated_term_sets_have_low_npmi_and_themes_high():
+    tm = topics.term_matrix(THEMES, min_df=1, max_df=1.0)
+    idx = {t: i for i, t in enumerate(tm.vocabulary)}
+    coherent = [[idx["芯片"], idx["算力"], idx["英伟达"]], [idx["民主"], idx["宪政"], idx["制度"]]]
+    mixed = [[idx["芯片"], idx["民主"], idx["宪政"]], [idx["算力"], idx["制度"], idx["英伟达"]]]
+    high = topics.npmi_coherence(coherent, tm.counts)
+    low = topics.npmi_coherence(mixed, tm.counts)
+    assert (high > 0.5).all()
+    assert (low < 0).all()
+    # a topic of two terms that never share a passage
+    assert topics.npmi_coherence([[idx["芯片"], idx["民主"]]], tm.counts)[0] == -1.0
+
+
+def test_stability_of_identical_topics_is_one_in_any_order():
+    rng = np.random.default_rng(0)
+    a = rng.random((5, 30))
+    assert topics.topic_stability([a, a, a]) == pytest.approx(1.0)
+    assert topics.topic_stability([a, a[[3, 1, 4, 0, 2]]]) == pytest.approx(1.0)
+
+
+def test_stability_of_disjoint_topics_is_zero_and_partial_in_between():
+    a = np.array([[1.0, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0]])
+    b = np.array([[0, 0, 0, 0, 1.0, 0], [0, 0, 0, 0, 0, 1.0]])
+    assert topics.topic_stability([a, b]) == pytest.approx(0.0)
+    c = np.array([[1.0, 0, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0]])  # first topic half-shared
+    assert topics.topic_stability([a, c]) == pytest.approx((1 / np.sqrt(2) + 1) / 2)
+
+
+def test_match_topics_is_one_to_one():
+    a = np.array([[1.0, 0.9, 0], [1.0, 1.0, 0.1]])
+    b = np.array([[1.0, 1.0, 0], [0, 0, 1.0]])
+    match, sim = topics.match_topics(a, b)
+    assert sorted(match) == [0, 1]  # greedy best-match would send both to b[0]
+
+
+@pytest.mark.parametrize(
+    "selection, expected",
+    [
+        ({"model": ["lda", "nmf"], "k": [5, 5], "coherence_npmi": [0.1, 0.2], "stability": [0.7, 0.9]}, ("nmf", 5)),
+        ({"model": ["lda", "lda"], "k": [4, 6], "coherence_npmi": [0.1, 0.1], "stability": [0.8, 0.8]}, ("lda", 4)),
+        ({"model": ["nmf", "lda"], "k": [4, 4], "coherence_npmi": [0.1, 0.1], "stability": [0.8, 0.8]}, ("lda", 4)),
+    ],
+)
+def test_choose(selection, expected):
+    assert topics.choose(pd.DataFrame(selection)) == expected
+
+
+@pytest.mark.parametrize("model", topics.MODELS)
+def test_fits_recover_constructed_themes_and_are_deterministic(model):
+    tm = topics.term_matrix(THEMES * 3, min_df=1, max_df=1.0)
+    fit = topics.fit_topics(tm, 2, model=model, random_state=7, max_iter=200)
+    again = topics.fit_topics(tm, 2, model=model, random_state=7, max_iter=200)
+    assert np.array_equal(fit.topic_term, again.topic_term)
+    assert np.allclose(fit.topic_term.sum(axis=1), 1)
+    top = [set(tm.vocabulary[i] for i in idx) for idx in topics.top_term_indices(fit.topic_term, 3)]
+    assert {"芯片", "算力"} <= top[0] or {"芯片", "算力"} <= top[1]
+    assert {"民主", "宪政"} <= top[0] or {"民主", "宪政"} <= top[1]
+
+
+def test_group_proportions_are_length_weighted_and_sum_to_one():
+    fit = topics.Fit("lda", 2, 0, np.array([[0.5, 0.5], [0.5, 0.5]]),
+                     np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
+    passages = pd.DataFrame({"doc_id": ["a", "a", "b"]})
+    out = topics.group_proportions(fit, passages, np.array([30, 10, 0]))
+    a = out[out.doc_id == "a"].set_index("topic").proportion
+    assert a[1] == pytest.approx(0.75) and a[2] == pytest.approx(0.25)
+    # a group with no modelled terms gets zeros, not NaN
+    assert out[out.doc_id == "b"].proportion.tolist() == [0.0, 0.0]
+
+
+def test_js_distance_of_identical_and_disjoint_documents():
+    props = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c", "c"], "topic": [1, 2] * 3,
+                          "proportion": [1.0, 0.0, 1.0, 0.0, 0.0, 1.0]})
+    d = topics.js_distances(props).set_index(["doc_id_a", "doc_id_b"]).distance
+    assert d[("a", "b")] == pytest.approx(0.0)
+    assert d[("a", "c")] == pytest.approx(1.0)
+
+
+def test_topic_map_keeps_distances_of_three_topics():
+    topic_term = np.array([[1.0, 0, 0], [0, 1.0, 0], [0.5, 0.5, 0]])
+    fit = topics.Fit("nmf", 3, 0, topic_term, np.eye(3))
+    m = topics.topic_map(fit, np.ones(3))
+    from scipy.spatial.distance import jensenshannon
+
+    xy = m[["x", "y"]].to_numpy()
+    assert np.linalg.norm(xy[0] - xy[1]) == pytest.approx(jensenshannon(topic_term[0], topic_term[1], base=2))
+    assert m.prevalence.sum() == pytest.approx(1.0)
+
+
+def _terms_table(model, tops):
+    return pd.DataFrame([{"model": model, "topic": t, "rank": r + 1, "term": w, "weight": 0.1}
+                         for t, words in tops.items() for r, w in enumerate(words)])
+
+
+def test_labels_apply_only_to_matching_topics():
+    tops = {1: list("abcdefghij"), 2: list("klmnopqrst")}
+    labels = [
+        {"model": "nmf", "k": 2, "top_terms": list("abcdefghiz"), "label": "first", "rationale": "r1"},  # 9 of 10
+        {"model": "nmf", "k": 2, "top_terms": list("klmnouvwxy"), "label": "second", "rationale": "r2"},  # 5 of 10
+        {"model": "lda", "k": 2, "top_terms": list("klmnopqrst"), "label": "other model", "rationale": "r3"},
+        {"model": "nmf", "k": 3, "top_terms": list("klmnopqrst"), "label": "other k", "rationale": "r4"},
+    ]
+    out = topics.apply_labels(_terms_table("nmf", tops), labels, k=2).set_index("topic")
+    assert out.loc[1, "label"] == "first" and out.loc[1, "labelled"]
+    assert out.loc[2, "label"] == topics.UNLABELLED and not out.loc[2, "labelled"]
+
+
+def test_a_label_is_used_once(tmp_path):
+    tops = {1: list("abcdefghij"), 2: list("abcdefghik")}
+    path = tmp_path / "labels.yml"
+    path.write_text(topics.label_stub(_terms_table("lda", {1: tops[1]}), 2).replace('label: \'\'', "label: x"),
+                    encoding="utf-8")
+    labels = topics.load_labels(path)
+    out = topics.apply_labels(_terms_table("lda", tops), labels, k=2)
+    assert out.labelled.sum() == 1
+    assert topics.load_labels(tmp_path / "missing.yml") == []
+
+
+@pytest.fixture(scope="module")
+def small_search():
+    tm = topics.term_matrix(THEMES * 3, min_df=1, max_df=1.0)
+    return topics.search(tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1)
+
+
+def test_search_table_and_alignment(small_search, tmp_path):
+    sel = small_search.selection
+    assert list(sel.columns[:4]) == ["model", "k", "coherence_npmi", "stability"]
+    assert len(sel) == 4 and sel.stability.between(0, 1 + 1e-9).all()
+    # two clean themes: K=2 is recovered by every seed
+    assert sel.set_index(["model", "k"]).loc[("nmf", 2), "stability"] == pytest.approx(1.0, abs=1e-3)
+    runs = topics.aligned_runs(small_search, "nmf", 2)
+    assert all(sim > 0.99 for _, sim in runs)
+    passages = pd.DataFrame({"doc_id": ["a"] * 12 + ["b"] * 12})
+    spread = topics.proportion_spread(small_search, "nmf", 2, passages)
+    assert (spread.low <= spread.proportion + 1e-12).all() and (spread.proportion <= spread.high + 1e-12).all()
+    # parallel workers and the cache give the same fits
+    again = topics.search(small_search.tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=2, cache_dir=tmp_path)
+    cached = topics.search(small_search.tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1, cache_dir=tmp_path)
+    for key, fit in small_search.fits.items():
+        assert np.array_equal(fit.topic_term, again.fits[key].topic_term)
+        assert np.array_equal(fit.passage_topic, cached.fits[key].passage_topic)
+    assert len(list(tmp_path.glob("search-*.pkl"))) == 1
