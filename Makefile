@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help install prepare book test bench dist clean
+.PHONY: help install prepare book test test-fast bench dist clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -25,8 +25,11 @@ book: prepare ## execute every notebook (cached) and build the HTML into _build/
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
 
-test: install ## run the test suite
+test: book ## build the book (cached), then run the test suite against code, results and pages
 	$(BIN)/python -m pytest
+
+test-fast: install ## run the tests that need no built book and no browser
+	$(BIN)/python -m pytest -m "not book and not slow"
 
 clean: ## remove the built book, caches and processed data (never data/raw)
 	rm -rf _build data/processed _static/vega-bundle.js

@@ -82,8 +82,28 @@ def _build_finished(app, exception):
             shutil.copy2(csv, target / csv.name)
 
 
+def _drop_thebe(app, pagename, templatename, context, doctree):
+    """Remove sphinx-thebe's scripts: live code is off in this book, and jupyter-book
+    registers thebe's inline configuration twice, which redeclares a ``const`` and makes
+    browsers report a script error on every page."""
+    scripts = context.get("script_files")
+    if not scripts:
+        return
+    context["script_files"] = [
+        js for js in scripts
+        if "thebe" not in str(getattr(js, "filename", js) or "") and "THEBE_JS_URL" not in str(getattr(js, "attributes", {}).get("body", ""))
+    ]
+
+
+#: On a first visit the theme reads an empty colour mode from localStorage and logs an
+#: error; starting from "auto" is what it falls back to anyway.
+_MODE_DEFAULT = 'if(!document.documentElement.dataset.mode){document.documentElement.dataset.mode="auto";}'
+
+
 def setup(app):
+    app.add_js_file(None, body=_MODE_DEFAULT)
     app.connect("config-inited", _config_inited)
+    app.connect("html-page-context", _drop_thebe)
     app.connect("source-read", _source_read)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": book_version()}
