@@ -570,7 +570,7 @@ def gries_dp(counts: Sequence[float], sizes: Sequence[float]) -> tuple[float, fl
         return float("nan"), float("nan")
     v, s = v / v.sum(), s / s.sum()
     dp = 0.5 * float(np.abs(v - s).sum())
-    denom = 1 - s.min()
+    denom = float(1 - s.min())
     return dp, (dp / denom if denom > 0 else float("nan"))
 
 
