@@ -1,0 +1,158 @@
+"""Bringing the chapters together: document maps and distances from each method, and how
+far the methods agree about which documents are alike.
+
+All functions take the result tables the chapters write (``results/*.csv``) as
+DataFrames, so they can be tested on small constructed tables.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+from scipy.cluster.hierarchy import leaves_list, linkage
+from scipy.spatial.distance import jensenshannon, squareform
+from scipy.stats import spearmanr
+
+
+def profile_table(df: pd.DataFrame, *, index: str, columns: str, values: str) -> pd.DataFrame:
+    """Pivot a long result table into a documents x features table (missing -> 0).
+
+    Rows and columns are sorted, so the output does not depend on input order.
+    """
+    wide = df.pivot_table(index=index, columns=columns, values=values, aggfunc="sum", fill_value=0)
+    return wide.sort_index().sort_index(axis=1).astype(float)
+
+
+def correspondence_analysis(table: pd.DataFrame, *, n_components: int = 2) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Correspondence analysis of a contingency table (rows: documents, columns: terms).
+
+    Computed by the SVD of the matrix of standardised residuals
+    :math:`S = D_r^{-1/2}(P - r c^T)D_c^{-1/2}`; principal coordinates are
+    :math:`F = D_r^{-1/2} U \\Sigma` for rows and :math:`G = D_c^{-1/2} V \\Sigma` for
+    columns (Greenacre 2007). Signs are fixed so that the largest row coordinate of each
+    dimension is positive, which makes the output deterministic.
+
+    Parameters
+    ----------
+    table : DataFrame of shape (n_rows, n_cols)
+        Non-negative counts.
+    n_components : int
+
+    Returns
+    -------
+    rows : DataFrame of shape (n_rows, n_components)
+    cols : DataFrame of shape (n_cols, n_components)
+    inertia_share : ndarray of shape (n_components,)
+        Share of the total inertia each dimension explains.
+    """
+    N = table.to_numpy(dtype=float)
+    if (N < 0).any() or N.sum() == 0:
+        raise ValueError("correspondence analysis needs non-negative counts with a positive total")
+    P = N / N.sum()
+    r, c = P.sum(axis=1), P.sum(axis=0)
+    keep_c = c > 0
+    P, c = P[:, keep_c], c[keep_c]
+    S = (P - np.outer(r, c)) / np.sqrt(np.outer(r, c))
+    U, sigma, Vt = np.linalg.svd(S, full_matrices=False)
+    k = min(n_components, len(sigma))
+    for j in range(k):  # deterministic signs
+        if U[np.argmax(np.abs(U[:, j])), j] < 0:
+            U[:, j] *= -1
+            Vt[j, :] *= -1
+    F = (U[:, :k] * sigma[:k]) / np.sqrt(r)[:, None]
+    G = (Vt[:k, :].T * sigma[:k]) / np.sqrt(c)[:, None]
+    total = (sigma ** 2).sum()
+    share = (sigma[:k] ** 2) / total if total > 0 else np.zeros(k)
+    names = [f"dim{j + 1}" for j in range(k)]
+    rows = pd.DataFrame(F, index=table.index, columns=names)
+    cols = pd.DataFrame(G, index=table.columns[keep_c], columns=names)
+    return rows, cols, share
+
+
+def distance_matrix(profiles: pd.DataFrame, *, metric: str = "jensenshannon") -> pd.DataFrame:
+    """Pairwise distances between the rows of a documents x features table.
+
+    ``"jensenshannon"``: Jensen-Shannon distance (base 2, in [0, 1]) between the rows
+    normalised to sum to one; ``"euclidean"``: Euclidean distance between raw rows.
+    """
+    X = profiles.to_numpy(dtype=float)
+    n = len(X)
+    D = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if metric == "jensenshannon":
+                d = jensenshannon(X[i] / X[i].sum(), X[j] / X[j].sum(), base=2)
+            elif metric == "euclidean":
+                d = float(np.linalg.norm(X[i] - X[j]))
+            else:
+                raise ValueError(f"unknown metric {metric!r}")
+            D[i, j] = D[j, i] = d
+    return pd.DataFrame(D, index=profiles.index, columns=profiles.index)
+
+
+def long_distances(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per method and unordered pair of documents: method, doc_a, doc_b, distance."""
+    rows = []
+    for method, D in matrices.items():
+        ids = list(D.index)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                x, y = sorted((a, b))
+                rows.append((method, x, y, float(D.loc[a, b])))
+    return pd.DataFrame(rows, columns=["method", "doc_a", "doc_b", "distance"])
+
+
+def combined_distance(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Mean of the distance matrices after scaling each to a maximum of one, on the
+    documents they share."""
+    common = sorted(set.intersection(*(set(D.index) for D in matrices.values())))
+    scaled = []
+    for D in matrices.values():
+        D = D.loc[common, common]
+        top = D.to_numpy().max()
+        scaled.append(D / top if top > 0 else D)
+    return sum(scaled) / len(scaled)
+
+
+def agreement(a: pd.DataFrame, b: pd.DataFrame) -> tuple[float, int]:
+    """Spearman correlation between two distance matrices over their shared pairs.
+
+    Returns ``(rho, n_pairs)``; with five documents there are only ten pairs, so read
+    rho as a description, not a test.
+    """
+    common = sorted(set(a.index) & set(b.index))
+    va = squareform(a.loc[common, common].to_numpy(), checks=False)
+    vb = squareform(b.loc[common, common].to_numpy(), checks=False)
+    if len(va) < 3 or np.ptp(va) == 0 or np.ptp(vb) == 0:
+        return float("nan"), len(va)
+    return float(spearmanr(va, vb).statistic), len(va)
+
+
+def cluster_order(D: pd.DataFrame) -> list[str]:
+    """Order of documents from average-linkage hierarchical clustering of ``D``."""
+    if len(D) < 3:
+        return list(D.index)
+    Z = linkage(squareform(D.to_numpy(), checks=False), method="average")
+    return [D.index[i] for i in leaves_list(Z)]
+
+
+def merge_steps(D: pd.DataFrame) -> pd.DataFrame:
+    """The merges of average-linkage clustering: step, cluster_a, cluster_b, distance."""
+    ids = list(D.index)
+    if len(ids) < 2:
+        return pd.DataFrame(columns=["step", "cluster_a", "cluster_b", "distance"])
+    Z = linkage(squareform(D.to_numpy(), checks=False), method="average")
+    members = {i: [x] for i, x in enumerate(ids)}
+    rows = []
+    for step, (i, j, dist, _) in enumerate(Z, start=1):
+        a, b = members[int(i)], members[int(j)]
+        members[len(ids) + step - 1] = sorted(a + b)
+        rows.append((step, " + ".join(sorted(a)), " + ".join(sorted(b)), float(dist)))
+    return pd.DataFrame(rows, columns=["step", "cluster_a", "cluster_b", "distance"])
+
+
+def nearest_pairs(long: pd.DataFrame) -> pd.DataFrame:
+    """For each method, the closest pair of documents."""
+    best = long.sort_values(["method", "distance", "doc_a", "doc_b"]).groupby("method", sort=True).head(1)
+    return best.reset_index(drop=True)

@@ -1,0 +1,119 @@
+"""Forking: a copy of the project with one more document builds, and the document
+reaches every table and chapter; text that looks like HTML is shown only as text; a
+chapter still renders with thirty documents. Slow: each test builds in a copy."""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import ROOT, run_cli
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+HOSTILE = "<script>alert(1)</script>"
+
+
+def copy_project(target: Path) -> Path:
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
+    for name in filter(None, files):
+        src = ROOT / name
+        if src.is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, target / name)
+    return target
+
+
+def corpus_sentences(n: int, seed: int) -> list[str]:
+    from aidiscourse.corpus import sentences
+
+    body = sentences().text.tolist()
+    return random.Random(seed).sample(body, n)
+
+
+def sixth_document(path: Path) -> None:
+    """A realistic op-ed: corpus sentences in a new order, with HTML-looking fragments."""
+    lines = corpus_sentences(40, seed=6)
+    lines.insert(3, f"有人在评论区贴出 {HOSTILE} 这样的代码，也有人写下 <b>加粗</b> 与 <a href=\"x\">链接</a>，算法与制度 & 市场的关系仍待讨论。")
+    lines.insert(20, "政府应当为人工智能创新提供制度保障，而不是<i>替代</i>市场。")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_book(root: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("AIDISCOURSE_ROOT", None)
+    subprocess.run([str(BIN / "aidiscourse"), "prepare", "--quiet"], cwd=root, env=env, check=True, capture_output=True)
+    subprocess.run([str(BIN / "python"), "-c", "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"],
+                   cwd=root, env=env, check=True)
+    return subprocess.run([str(BIN / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=1800)
+
+
+def test_a_sixth_document_reaches_every_table_and_chapter(tmp_path):
+    root = copy_project(tmp_path / "fork")
+    source = tmp_path / "new-oped.txt"
+    sixth_document(source)
+    added = run_cli("add", str(source), "--id", "fork-2026", "--title", "人工智能与制度：一篇新评论",
+                    "--source-type", "article", "--person", "某作者:author", "--date", "2026-03", cwd=root)
+    assert added.returncode == 0, added.stderr
+
+    built = build_book(root)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+
+    for table in sorted((root / "results").glob("*.csv")):
+        df = pd.read_csv(table, keep_default_na=False)
+        if "doc_id" in df.columns:
+            assert "fork-2026" in set(df.doc_id), f"{table.name} lacks the new document"
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    chapters = [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("notebooks/")]
+    html = root / "_build" / "html"
+    for chapter in chapters:
+        assert "fork-2026" in (html / f"{chapter}.html").read_text(encoding="utf-8"), f"{chapter} does not show the new document"
+
+    # text that looks like HTML is shown as text, never as markup
+    for page in html.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert HOSTILE not in text, f"{page.relative_to(html)} contains a live <script> from a document"
+        assert "<b>加粗</b>" not in text and "<i>替代</i>" not in text, page.name
+    sentences_tsv = run_cli("sentences", cwd=root).stdout
+    assert HOSTILE in sentences_tsv  # the text itself is kept, not stripped
+
+
+def test_a_chapter_renders_with_thirty_documents(tmp_path):
+    root = copy_project(tmp_path / "many")
+    manifest = yaml.safe_load((root / "data" / "corpus.yml").read_text(encoding="utf-8"))
+    docs = []
+    for i in range(30):
+        name = f"gen-{i:02d}"
+        text = "\n".join(corpus_sentences(60, seed=100 + i)) + "\n"
+        (root / "data" / "raw" / f"{name}.txt").write_text(text, encoding="utf-8")
+        import hashlib
+
+        docs.append({"id": name, "file": f"{name}.txt", "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                     "title": f"生成文本 {i}", "people": [{"name": f"作者{i}", "role": "author"}], "venue": "generated",
+                     "date": "2026", "licence": "not stated", "script": "simplified", "source_type": "article"})
+    manifest["documents"] = docs
+    (root / "data" / "corpus.yml").write_text(yaml.safe_dump(manifest, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    env.pop("AIDISCOURSE_ROOT", None)
+    notebook = root / "notebooks" / "02_term_frequency.md"
+    out = subprocess.run([str(BIN / "jupytext"), "--to", "ipynb", "--execute", str(notebook)],
+                         cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=1200)
+    assert out.returncode == 0, out.stderr[-3000:]
+    nb = json.loads(notebook.with_suffix(".ipynb").read_text(encoding="utf-8"))
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    assert not [o for o in outputs if o.get("output_type") == "error"]
+    charts = [o for o in outputs if "aid-chart" in "".join(o.get("data", {}).get("text/html", ""))]
+    assert charts, "no chart was drawn"
+    for chart in charts:  # a chart of 30 documents stays within a readable size
+        spec = json.dumps(chart["data"])
+        assert len(spec) < 2_000_000
