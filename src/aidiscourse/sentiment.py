@@ -234,6 +234,25 @@ def load_lexicon(paths: Paths | None = None, *, source: Source = "combined", dom
                          min_length=2 if clean else 1)
 
 
+def lexicon_summary(paths: Paths | None = None) -> pd.DataFrame:
+    """Sizes of the lexicons: as shipped, after cleaning, and the domain add-on.
+
+    Returns lexicon, positive, negative (entries).
+    """
+    folder = sentiment_dir(paths)
+    rows = []
+    for source in ("hownet", "dutir"):
+        lex = load_lexicon(paths, source=source, clean=False, domain=False)
+        rows.append({"lexicon": f"{source} as shipped", "positive": len(lex.positive), "negative": len(lex.negative)})
+    for source in ("hownet", "dutir", "combined"):
+        lex = load_lexicon(paths, source=source, domain=source == "combined")
+        label = f"{source} cleaned" + (" + domain add-on (the scorer)" if source == "combined" else "")
+        rows.append({"lexicon": label, "positive": len(lex.positive), "negative": len(lex.negative)})
+    rows.append({"lexicon": "domain add-on", "positive": len(read_word_list(folder / "domain_positive.txt")),
+                 "negative": len(read_word_list(folder / "domain_negative.txt"))})
+    return pd.DataFrame(rows)
+
+
 # --- rules --------------------------------------------------------------------------
 
 
@@ -621,11 +640,34 @@ RULE_GRID = {
 THRESHOLDS = (0.05, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 
 
+def macro_f1(gold: Sequence[str], predicted: Sequence[str]) -> float:
+    """Macro-averaged F1 over the three labels (a label absent from both scores 0, as
+    in scikit-learn with ``zero_division=0``); fast enough for a grid search.
+
+    >>> macro_f1(["positive", "negative", "neutral"], ["positive", "negative", "negative"])
+    0.5555555555555555
+    """
+    g = np.asarray(gold)
+    p = np.asarray(predicted)
+    f1s = []
+    for lab in LABELS:
+        tp = np.sum((g == lab) & (p == lab))
+        denom = np.sum(g == lab) + np.sum(p == lab)
+        f1s.append(0.0 if denom == 0 else 2 * tp / denom)
+    return float(np.mean(f1s))
+
+
+def _labels(scores: np.ndarray, tp: float, tn: float) -> np.ndarray:
+    out = np.full(len(scores), "neutral", dtype=object)
+    out[(scores > 0) & (scores >= tp)] = "positive"
+    out[(scores < 0) & (scores <= -tn)] = "negative"
+    return out
+
+
 def _best_thresholds(gold: Sequence[str], scores: np.ndarray, grid: Sequence[float] = THRESHOLDS) -> tuple[float, float, float]:
     best = (-1.0, grid[0], grid[0])
     for tp, tn in itertools.product(grid, grid):
-        pred = [label_score(s, threshold_positive=tp, threshold_negative=tn) for s in scores]
-        f1 = metrics(gold, pred)["macro_f1"]
+        f1 = macro_f1(gold, _labels(scores, tp, tn))
         if f1 > best[0] + 1e-12:
             best = (f1, tp, tn)
     return best
@@ -672,7 +714,7 @@ def tune_threshold(dev: pd.DataFrame, scores: np.ndarray) -> float:
     gold = list(dev["label"])
     best = (-1.0, THRESHOLDS[0])
     for t in THRESHOLDS:
-        f1 = metrics(gold, [label_score(s, threshold_positive=t, threshold_negative=t) for s in scores])["macro_f1"]
+        f1 = macro_f1(gold, _labels(np.asarray(scores, dtype=float), t, t))
         if f1 > best[0] + 1e-12:
             best = (f1, t)
     return best[1]
@@ -752,7 +794,7 @@ def bootstrap_mean_ci(values: Sequence[float], *, clusters: Sequence | None = No
 
     Returns
     -------
-    (mean, low, high); low and high are NaN for fewer than two values.
+    (mean, low, high); low and high are NaN for fewer than two values (or clusters).
 
     Examples
     --------
@@ -772,6 +814,8 @@ def bootstrap_mean_ci(values: Sequence[float], *, clusters: Sequence | None = No
         boots = x[idx].mean(axis=1)
     else:
         codes, uniq = pd.factorize(pd.Series(list(clusters)), sort=True)
+        if len(uniq) < 2:
+            return mean, float("nan"), float("nan")
         sums = np.bincount(codes, weights=x, minlength=len(uniq))
         counts = np.bincount(codes, minlength=len(uniq)).astype(float)
         idx = rng.integers(0, len(uniq), size=(n_boot, len(uniq)))
