@@ -534,8 +534,15 @@ def score_line(line: str, paths: Paths | None = None) -> tuple[float, str]:
     if not text:
         return 0.0, "neutral"
     paths = paths or project_paths()
-    s = score_tokens(tokenize([text], paths)[0], load_lexicon(paths), load_rules(paths))
+    lexicon, rules = _default_scorer(str(paths.root))
+    s = score_tokens(tokenize([text], paths)[0], lexicon, rules)
     return s.score, s.label
+
+
+@lru_cache(maxsize=4)
+def _default_scorer(root: str) -> tuple[Lexicon, Rules]:
+    paths = Paths(Path(root))
+    return load_lexicon(paths), load_rules(paths)
 
 
 # --- validation ---------------------------------------------------------------------
