@@ -49,3 +49,17 @@ def test_long_distances_and_profile_table():
     assert wide.loc["b", "y"] == 0 and wide.loc["a", "x"] == 2
     out = long_distances({"m": distance_matrix(wide, metric="euclidean")})
     assert list(out.columns) == ["method", "doc_a", "doc_b", "distance"] and len(out) == 1
+
+
+def test_mantel_is_exact_for_few_documents():
+    from aidiscourse.synthesis import mantel
+
+    profiles = pd.DataFrame(np.random.default_rng(1).random((5, 3)), index=list("abcde"))
+    D = distance_matrix(profiles, metric="euclidean")
+    rho, p, n = mantel(D, D)
+    assert rho == pytest.approx(1.0) and n == 120
+    assert p == pytest.approx(2 / 120, abs=1 / 120)  # only identity (and at most a mirror) reach rho = 1
+    rng = np.random.default_rng(2)
+    E = distance_matrix(pd.DataFrame(rng.random((5, 3)), index=list("abcde")), metric="euclidean")
+    _, p_unrelated, _ = mantel(D, E)
+    assert p_unrelated > 0.05

@@ -156,3 +156,128 @@ def nearest_pairs(long: pd.DataFrame) -> pd.DataFrame:
     """For each method, the closest pair of documents."""
     best = long.sort_values(["method", "distance", "doc_a", "doc_b"]).groupby("method", sort=True).head(1)
     return best.reset_index(drop=True)
+
+
+# --- from the chapters' result tables ------------------------------------------------
+
+#: Tables each method's document profile is read from, and what is compared.
+METHOD_SOURCES = {
+    "vocabulary": "term_frequency.csv",
+    "concepts": "termfreq_concepts.csv",
+    "topics": "doc_topics.csv",
+    "tone": "sentiment_by_target.csv",
+}
+
+
+def method_profiles(read) -> dict[str, pd.DataFrame]:
+    """Document profiles per method, from the result tables.
+
+    Parameters
+    ----------
+    read : callable
+        ``read(name) -> DataFrame`` for a file in ``results/``
+        (:func:`aidiscourse.results.read_table`).
+
+    Returns
+    -------
+    dict
+        ``vocabulary``: term counts; ``concepts``: concept-family rates per 10,000 words;
+        ``topics``: topic proportions; ``tone``: mean tone towards each target family
+        (a target a document never mentions takes the document's overall mean tone,
+        so that absence does not count as a tone).
+    """
+    tf = read(METHOD_SOURCES["vocabulary"])
+    concepts = read(METHOD_SOURCES["concepts"])
+    topics = read(METHOD_SOURCES["topics"])
+    by_target = read(METHOD_SOURCES["tone"])
+    by_doc = read("sentiment_by_document.csv").set_index("doc_id")["mean"]
+    tone = by_target.pivot_table(index="doc_id", columns="target", values="mean", aggfunc="first")
+    tone = tone.apply(lambda row: row.fillna(by_doc.get(row.name, 0.0)), axis=1)
+    tone.insert(0, "overall", by_doc.reindex(tone.index))
+    return {
+        "vocabulary": profile_table(tf, index="doc_id", columns="term", values="count"),
+        "concepts": profile_table(concepts, index="doc_id", columns="family", values="per_10k"),
+        "topics": profile_table(topics, index="doc_id", columns="topic", values="proportion"),
+        "tone": tone.sort_index().sort_index(axis=1).astype(float),
+    }
+
+
+def method_distances(profiles: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Distance matrices between documents, one per method: Jensen-Shannon distance for
+    the distributions (vocabulary, concepts, topics), Euclidean distance for tone."""
+    return {
+        name: distance_matrix(p, metric="euclidean" if name == "tone" else "jensenshannon")
+        for name, p in profiles.items()
+    }
+
+
+def agreement_table(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Spearman agreement of every pair of methods' distance matrices:
+    method_a, method_b, rho, n_pairs."""
+    names = list(matrices)
+    rows = []
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            rho, n = agreement(matrices[a], matrices[b])
+            rows.append((a, b, rho, n))
+    return pd.DataFrame(rows, columns=["method_a", "method_b", "rho", "n_pairs"])
+
+
+def square(long: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Back from :func:`long_distances` rows to a square matrix for one method."""
+    sub = long[long.method == method]
+    ids = sorted(set(sub.doc_a) | set(sub.doc_b))
+    D = pd.DataFrame(0.0, index=ids, columns=ids)
+    for row in sub.itertuples():
+        D.loc[row.doc_a, row.doc_b] = D.loc[row.doc_b, row.doc_a] = row.distance
+    return D
+
+
+def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, random_state: int | None = None) -> tuple[float, float, int]:
+    """Mantel test of two distance matrices: Spearman rho of their pairs and a one-sided
+    permutation p-value (permuting the documents of ``b``).
+
+    With at most eight documents every permutation is enumerated, so the p-value is
+    exact; with five documents the smallest attainable p is 1/120.
+
+    Returns
+    -------
+    rho, p_value, n_permutations_used
+    """
+    import itertools
+
+    common = sorted(set(a.index) & set(b.index))
+    A = a.loc[common, common].to_numpy()
+    B = b.loc[common, common].to_numpy()
+    va = squareform(A, checks=False)
+    rho_obs = spearmanr(va, squareform(B, checks=False)).statistic
+    n = len(common)
+    if n <= 8:
+        perms = itertools.permutations(range(n))
+        total = 0
+        hits = 0
+        for perm in perms:
+            perm = list(perm)
+            rho = spearmanr(va, squareform(B[np.ix_(perm, perm)], checks=False)).statistic
+            hits += rho >= rho_obs - 1e-12
+            total += 1
+        return float(rho_obs), hits / total, total
+    rng = np.random.default_rng(random_state)
+    hits = 1
+    for _ in range(n_permutations):
+        perm = rng.permutation(n)
+        rho = spearmanr(va, squareform(B[np.ix_(perm, perm)], checks=False)).statistic
+        hits += rho >= rho_obs - 1e-12
+    return float(rho_obs), hits / (n_permutations + 1), n_permutations + 1
+
+
+def mantel_table(matrices: Mapping[str, pd.DataFrame], *, random_state: int | None = None) -> pd.DataFrame:
+    """Mantel tests for every pair of methods: method_a, method_b, rho, p_value, n_pairs."""
+    names = list(matrices)
+    rows = []
+    for i, x in enumerate(names):
+        for y in names[i + 1 :]:
+            rho, p, _ = mantel(matrices[x], matrices[y], random_state=random_state)
+            n_docs = len(set(matrices[x].index) & set(matrices[y].index))
+            rows.append((x, y, rho, p, n_docs * (n_docs - 1) // 2))
+    return pd.DataFrame(rows, columns=["method_a", "method_b", "rho", "p_value", "n_pairs"])
