@@ -192,3 +192,14 @@ def test_search_table_and_alignment(small_search, tmp_path):
         assert np.array_equal(fit.topic_term, again.fits[key].topic_term)
         assert np.array_equal(fit.passage_topic, cached.fits[key].passage_topic)
     assert len(list(tmp_path.glob("search-*.pkl"))) == 1
+
+
+def test_stopword_sensitivity_without_change_is_identity_and_themes_survive_a_drop():
+    docs = THEMES * 3
+    tm = topics.term_matrix(docs, min_df=1, max_df=1.0)
+    fit = topics.fit_topics(tm, 2, model="nmf", random_state=3, max_iter=300)
+    same = topics.stopword_sensitivity(docs, fit, tm.vocabulary, [], min_df=1, max_df=1.0, max_iter=300)
+    assert np.allclose(same.similarity, 1.0)
+    assert sorted(same.refit_topic) == [1, 2]
+    dropped = topics.stopword_sensitivity(docs, fit, tm.vocabulary, ["芯片", "民主"], min_df=1, max_df=1.0, max_iter=300)
+    assert (dropped.similarity > 0.5).all()  # the two themes survive without one term each

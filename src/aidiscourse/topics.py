@@ -615,6 +615,31 @@ def proportion_spread(result: Search, model: str, k: int, passages: pd.DataFrame
     return ref.merge(stats, on=keys, how="left")
 
 
+def speaker_proportions(fit: Fit, passages: pd.DataFrame, lengths: np.ndarray, *, min_terms: int = 150,
+                        max_groups: int = 40) -> pd.DataFrame:
+    """Topic proportions per speaker of each document (see :func:`group_proportions`).
+
+    Speakers with fewer than ``min_terms`` modelled terms are left out (a few short
+    questions say little about a speaker's topics), and at most ``max_groups`` speakers
+    are kept, the most talkative first, so that a chart stays readable.
+
+    Returns
+    -------
+    DataFrame
+        Columns doc_id, speaker, role, group (``"doc_id · speaker (role)"``), terms,
+        topic, proportion; speakers in text order.
+    """
+    by = ["doc_id", "speaker", "role"]
+    props = group_proportions(fit, passages, lengths, by=by)
+    size = passages[by].assign(terms=np.asarray(lengths, dtype=float)).groupby(by, sort=False).terms.sum().reset_index()
+    keep = size[size.terms >= min_terms]
+    keep = keep.iloc[np.argsort(-keep.terms.to_numpy(), kind="stable")[:max_groups]].sort_index()
+    out = props.merge(keep, on=by, how="inner")
+    out["terms"] = out["terms"].astype(int)
+    out.insert(3, "group", out.doc_id + " · " + out.speaker + " (" + out.role + ")")
+    return out[["doc_id", "speaker", "role", "group", "terms", "topic", "proportion"]]
+
+
 def js_distances(proportions: pd.DataFrame, *, by: str = "doc_id") -> pd.DataFrame:
     """Jensen-Shannon distance (base 2, in [0, 1]) between the topic proportions of groups.
 
@@ -718,6 +743,33 @@ def model_agreement(a: Fit, b: Fit, vocabulary: np.ndarray, *, n: int = N_TOP, t
         rows.append({"topic_a": i + 1, "topic_b": j + 1, "similarity": float(sim[i, j]), "mutual": bool(mutual),
                      "shared_terms": " ".join(shared), "counterpart": bool(mutual and sim[i, j] >= threshold)})
     return pd.DataFrame(rows)
+
+
+def stopword_sensitivity(terms: Sequence[Sequence[str]], reference: Fit, vocabulary: np.ndarray, drop: Iterable[str], *,
+                         min_df: int | float = 3, max_df: float = 0.5, max_iter: int | None = None) -> pd.DataFrame:
+    """Refit the reference model with some terms treated as stop words and match its topics.
+
+    The terms in ``drop`` are removed from every passage, the matrix rebuilt with the
+    same document-frequency limits, and the same model refitted with the same K and seed.
+    Topics are compared on the terms both vocabularies share (weights renormalised) and
+    matched one-to-one (:func:`match_topics`).
+
+    Returns
+    -------
+    DataFrame
+        Columns topic (reference, 1..K), refit_topic, similarity; a low similarity means
+        the topic depended on the dropped terms or was redrawn around them.
+    """
+    drop = set(drop)
+    tm = term_matrix([[t for t in doc if t not in drop] for doc in terms], min_df=min_df, max_df=max_df)
+    refit = fit_topics(tm, reference.k, model=reference.model, random_state=reference.seed, max_iter=max_iter)
+    common = sorted(set(map(str, vocabulary)) & set(map(str, tm.vocabulary)))
+    index_a = {t: i for i, t in enumerate(map(str, vocabulary))}
+    index_b = {t: i for i, t in enumerate(map(str, tm.vocabulary))}
+    a = _normalise_rows(reference.topic_term[:, [index_a[t] for t in common]])
+    b = _normalise_rows(refit.topic_term[:, [index_b[t] for t in common]])
+    match, sim = match_topics(a, b)
+    return pd.DataFrame({"topic": np.arange(1, reference.k + 1), "refit_topic": match + 1, "similarity": sim})
 
 
 def similarity_table(a: Fit, b: Fit) -> pd.DataFrame:
@@ -839,7 +891,8 @@ def _topic_color(names: dict[int, str], title: str = "topic"):
 
     order = [names[t] for t in sorted(names)]
     scheme = "tableau10" if len(order) <= 10 else "tableau20"
-    return alt.Color("name:N", sort=order, scale=alt.Scale(domain=order, scheme=scheme), title=title)
+    return alt.Color("name:N", sort=order, scale=alt.Scale(domain=order, scheme=scheme), title=title,
+                     legend=alt.Legend(labelLimit=360))
 
 
 def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int]):
@@ -853,23 +906,23 @@ def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int]):
         chosen=(selection.model == chosen[0]) & (selection.k == chosen[1]),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("k:O", title="number of topics K"),
+        x=alt.X("k:O", title="number of topics K", axis=alt.Axis(labelAngle=0)),
         color=alt.Color("model:N", sort=list(MODELS), title="model"),
     )
+    ring = alt.Chart(data).transform_filter("datum.chosen").mark_point(
+        size=320, filled=False, strokeWidth=2, color="black").encode(x="k:O")
     tooltip = ["model", "k", alt.Tooltip("coherence_npmi:Q", format=".3f"), alt.Tooltip("coherence_sd:Q", format=".3f"),
                alt.Tooltip("stability:Q", format=".3f")]
     coherence = (
         base.mark_line(point=True).encode(y=alt.Y("coherence_npmi:Q", title="coherence (mean NPMI of top-term pairs)"),
                                           tooltip=tooltip)
-        + base.mark_errorbar().encode(y="low:Q", y2="high:Q")
-        + base.transform_filter("datum.chosen").mark_point(size=300, filled=False, strokeWidth=2, color="black")
-        .encode(y="coherence_npmi:Q")
+        + base.mark_errorbar().encode(y=alt.Y("low:Q", title=None), y2="high:Q")
+        + ring.encode(y="coherence_npmi:Q")
     ).properties(width=300, height=220, title="Coherence")
     stability = (
         base.mark_line(point=True).encode(y=alt.Y("stability:Q", title="stability (matched cosine across seeds)",
                                                   scale=alt.Scale(zero=False)), tooltip=tooltip)
-        + base.transform_filter("datum.chosen").mark_point(size=300, filled=False, strokeWidth=2, color="black")
-        .encode(y="stability:Q")
+        + ring.encode(y="stability:Q")
     ).properties(width=300, height=220, title="Stability")
     return alt.hconcat(coherence, stability)
 
@@ -921,16 +974,18 @@ def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "d
 
     data = spread.assign(name=spread.topic.map(names))
     order = list(dict.fromkeys(data[group]))
-    base = alt.Chart(data).encode(y=alt.Y(f"{group}:N", sort=order, title=None))
+    base = alt.Chart().encode(y=alt.Y(f"{group}:N", sort=order, title=None))
     tooltip = [group, "name", alt.Tooltip("proportion:Q", format=".1%"), alt.Tooltip("low:Q", format=".1%"),
                alt.Tooltip("high:Q", format=".1%")]
+    color = _topic_color(names).legend(None)
     layer = alt.layer(
         base.mark_rule(strokeWidth=3, opacity=0.5).encode(x=alt.X("low:Q", title="share", axis=alt.Axis(format="%")),
-                                                          x2="high:Q", color=_topic_color(names)),
-        base.mark_point(filled=True, size=40).encode(x="proportion:Q", color=_topic_color(names), tooltip=tooltip),
-    ).properties(width=130, height=alt.Step(16))
-    return layer.facet(facet=alt.Facet("name:N", sort=[names[t] for t in sorted(names)], title=None), data=data,
-                       columns=columns)
+                                                          x2="high:Q", color=color),
+        base.mark_point(filled=True, size=40).encode(x="proportion:Q", color=color, tooltip=tooltip),
+    ).properties(width=150, height=alt.Step(16))
+    return layer.facet(facet=alt.Facet("name:N", sort=[names[t] for t in sorted(names)], title=None,
+                                       header=alt.Header(labelLimit=170, labelFontSize=11)),
+                       data=data, columns=columns)
 
 
 def distance_heatmap(distances: pd.DataFrame, *, by: str = "doc_id", title: str = ""):
@@ -966,7 +1021,8 @@ def map_chart(topic_map_table: pd.DataFrame, names: dict[int, str]):
         y=alt.Y("y:Q", title="principal coordinate 2", axis=alt.Axis(labels=False, ticks=False)),
     )
     circles = base.mark_circle(opacity=0.55, stroke="black", strokeWidth=0.5).encode(
-        size=alt.Size("prevalence:Q", scale=alt.Scale(range=[200, 4000]), title="prevalence", legend=alt.Legend(format="%")),
+        size=alt.Size("prevalence:Q", scale=alt.Scale(range=[150, 2500], zero=True), title="prevalence",
+                      legend=alt.Legend(format=".0%", tickCount=3)),
         color=_topic_color(names),
         tooltip=["name", alt.Tooltip("prevalence:Q", format=".1%")],
     )
@@ -983,8 +1039,8 @@ def agreement_chart(similarity: pd.DataFrame, names_a: dict[int, str], names_b: 
     order_a = [names_a[t] for t in sorted(names_a)]
     order_b = [names_b[t] for t in sorted(names_b)]
     base = alt.Chart(data).encode(
-        x=alt.X("name_b:N", sort=order_b, title=title_b, axis=alt.Axis(labelAngle=-40, labelLimit=180)),
-        y=alt.Y("name_a:N", sort=order_a, title=title_a, axis=alt.Axis(labelLimit=220)),
+        x=alt.X("name_b:N", sort=order_b, title=title_b, axis=alt.Axis(labelAngle=-40, labelLimit=240)),
+        y=alt.Y("name_a:N", sort=order_a, title=title_a, axis=alt.Axis(labelLimit=320, titlePadding=12)),
     )
     rect = base.mark_rect().encode(
         color=alt.Color("similarity:Q", scale=alt.Scale(scheme="greens", domain=[0, 1]), title="cosine"),
