@@ -203,3 +203,20 @@ def test_stopword_sensitivity_without_change_is_identity_and_themes_survive_a_dr
     assert sorted(same.refit_topic) == [1, 2]
     dropped = topics.stopword_sensitivity(docs, fit, tm.vocabulary, ["芯片", "民主"], min_df=1, max_df=1.0, max_iter=300)
     assert (dropped.similarity > 0.5).all()  # the two themes survive without one term each
+
+
+def test_distance_spread_covers_the_reference(small_search):
+    passages = pd.DataFrame({"doc_id": ["a"] * 12 + ["b"] * 12})
+    d = topics.distance_spread(small_search, "nmf", 3, passages)
+    assert len(d) == 4
+    assert (d.low <= d.distance + 1e-12).all() and (d.distance <= d.high + 1e-12).all()
+    assert d[d.doc_id_a == d.doc_id_b].distance.eq(0).all()
+
+
+def test_one_character_words_survive_on_the_real_passages(paths):
+    from aidiscourse.passages import passages
+
+    tm = topics.term_matrix(passages(paths).terms, min_df=3, max_df=0.5)
+    vocab = set(tm.vocabulary)
+    assert {"钱", "新", "高"} <= vocab
+    assert sum(len(t) == 1 for t in vocab) >= 20

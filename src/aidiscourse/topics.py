@@ -660,6 +660,27 @@ def js_distances(proportions: pd.DataFrame, *, by: str = "doc_id") -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+def distance_spread(result: Search, model: str, k: int, passages: pd.DataFrame, *, by: str = "doc_id") -> pd.DataFrame:
+    """Jensen-Shannon distances between groups for the reference fit, with their range over seeds.
+
+    The distance does not depend on how topics are numbered, so no matching is needed.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``{by}_a``, ``{by}_b``, distance (reference seed), low, high (over all seeds).
+    """
+    lengths = result.tm.lengths
+    frames = []
+    for i, s in enumerate(result.seeds):
+        fit = result.fits[(model, k, s)]
+        frames.append(js_distances(group_proportions(fit, passages, lengths, by=[by]), by=by).assign(run=i))
+    allruns = pd.concat(frames, ignore_index=True)
+    keys = [f"{by}_a", f"{by}_b"]
+    stats = allruns.groupby(keys, sort=False).distance.agg(low="min", high="max").reset_index()
+    return frames[0].drop(columns="run").merge(stats, on=keys, how="left")
+
+
 def topic_map(fit: Fit, lengths: np.ndarray) -> pd.DataFrame:
     """A 2-D map of topics, as in LDAvis: JS distances between topic-term distributions,
     scaled to two dimensions by classical multidimensional scaling (principal coordinates).
@@ -997,9 +1018,11 @@ def distance_heatmap(distances: pd.DataFrame, *, by: str = "doc_id", title: str 
         x=alt.X(f"{by}_b:N", sort=order, title=None),
         y=alt.Y(f"{by}_a:N", sort=order, title=None),
     )
+    tooltip = [f"{by}_a", f"{by}_b", alt.Tooltip("distance:Q", format=".3f")]
+    tooltip += [alt.Tooltip(f"{c}:Q", format=".3f") for c in ("low", "high") if c in distances.columns]
     rect = base.mark_rect().encode(
         color=alt.Color("distance:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="JS distance"),
-        tooltip=[f"{by}_a", f"{by}_b", alt.Tooltip("distance:Q", format=".3f")],
+        tooltip=tooltip,
     )
     chart = rect
     if len(order) <= 15:
