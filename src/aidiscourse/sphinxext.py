@@ -66,9 +66,32 @@ def _config_inited(app, config):
     app.config.html_context = {**(config.html_context or {}), "aid_version": book_version(), "aid_commit": git_commit(root)}
 
 
+#: Marker replaced by a table of the manifest's documents (used on the introduction).
+DOCUMENTS_MARKER = "<!-- manifest-documents -->"
+
+
+def documents_markdown(root: Path) -> str:
+    """A Markdown table of the documents in the manifest, in manifest order."""
+    from .config import Paths
+    from .manifest import load_manifest
+
+    def cell(text: str) -> str:
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| id | title | who | where and when | form |", "|---|---|---|---|---|"]
+    for doc in load_manifest(Paths(root)):
+        r = doc.record
+        title = cell(doc.title) + (f"<br>*{cell(r['title_en'])}*" if r.get("title_en") else "")
+        who = "; ".join(f"{p.name} {('(' + p.name_en + ')') if p.name_en else ''}, {p.role}" for p in doc.people)
+        lines.append(f"| {doc.id} | {title} | {cell(who)} | {cell(r['venue'])}, {r['date']} | {doc.source_type.replace('_', ' ')}, {doc.script} |")
+    return "\n".join(lines) + "\n"
+
+
 def _source_read(app, docname, source):
     if BUILD_INFO_MARKER in source[0]:
         source[0] = source[0].replace(BUILD_INFO_MARKER, build_info_markdown(Path(app.srcdir)))
+    if DOCUMENTS_MARKER in source[0]:
+        source[0] = source[0].replace(DOCUMENTS_MARKER, documents_markdown(Path(app.srcdir)))
 
 
 def _build_finished(app, exception):
