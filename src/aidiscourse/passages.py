@@ -1,7 +1,7 @@
 """Passages: the units of the topic models, built from paragraphs.
 
-Five documents are far too few for a topic model, and single sentences (a median of a
-dozen content terms) are too short for word co-occurrence to mean much. Paragraphs are
+A handful of documents is far too few for a topic model, and single sentences (a median of
+about ten content terms) are too short for word co-occurrence to mean much. Paragraphs are
 the natural unit of an argument, but their lengths here range from one content term to
 several hundred. :func:`build_passages` therefore starts from paragraphs and
 
