@@ -22,6 +22,7 @@ prepare: install ## clean, structure and segment the corpus into data/processed
 
 book: prepare ## execute every notebook (cached) and build the HTML into _build/html
 	$(BIN)/python -c "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"
+	$(BIN)/python -m aidiscourse.buildcache
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
 

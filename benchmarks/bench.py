@@ -141,6 +141,7 @@ def bench_book() -> None:
         env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
         steps = [[str(bin_dir / "aidiscourse"), "prepare", "--quiet"],
                  [str(bin_dir / "python"), "-c", "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"],
+                 [str(bin_dir / "python"), "-m", "aidiscourse.buildcache"],
                  [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]]
         for label in ("build_clean_s", "build_nochange_s"):
             t = time.perf_counter()

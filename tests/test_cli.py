@@ -111,3 +111,19 @@ def test_prepare_refuses_a_changed_raw_file(project_copy):
     result = run_cli("prepare", "--quiet", cwd=project_copy)
     assert result.returncode == 1
     assert "data/raw/xu-2026.txt: SHA-256" in result.stderr and "does not match" in result.stderr
+
+
+def test_notebook_cache_is_cleared_when_inputs_change(project_copy):
+    from aidiscourse.buildcache import refresh
+
+    cache = project_copy / "_build" / ".jupyter_cache"
+    cache.mkdir(parents=True)
+    assert refresh(project_copy, cache) is True  # first build: no stamp yet
+    cache.mkdir()
+    (cache / "db").write_text("x")
+    assert refresh(project_copy, cache) is False and (cache / "db").exists()  # nothing changed
+    with open(project_copy / "data" / "lexicons" / "userdict.txt", "a", encoding="utf-8") as fh:
+        fh.write("新词 100 n\n")
+    (project_copy / "_build" / ".doctrees").mkdir()
+    assert refresh(project_copy, cache) is True and not cache.exists()  # a lexicon changed
+    assert not (project_copy / "_build" / ".doctrees").exists()

@@ -54,6 +54,7 @@ def build_book(root: Path) -> subprocess.CompletedProcess:
     subprocess.run([str(BIN / "aidiscourse"), "prepare", "--quiet"], cwd=root, env=env, check=True, capture_output=True)
     subprocess.run([str(BIN / "python"), "-c", "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"],
                    cwd=root, env=env, check=True)
+    subprocess.run([str(BIN / "python"), "-m", "aidiscourse.buildcache"], cwd=root, env=env, check=True)
     return subprocess.run([str(BIN / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"],
                           cwd=root, env=env, capture_output=True, text=True, timeout=1800)
 

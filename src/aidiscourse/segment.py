@@ -73,7 +73,12 @@ class Segmenter:
         if backend == "jieba":
             self._tk = _fresh_jieba_tokenizer()
             for word, freq, tag in entries:
+                replaced = self._tk.FREQ.get(word, 0)
                 self._tk.add_word(word, freq, tag)
+                # jieba adds the new frequency to the total without removing the word's
+                # old one; keep the total the sum of frequencies (as rjieba does), so
+                # that near-ties are broken the same way by both backends
+                self._tk.total -= replaced
             self._cut = lambda text: self._tk.lcut(text, HMM=False)
         elif backend == "rjieba":
             import rjieba

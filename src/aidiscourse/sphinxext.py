@@ -123,8 +123,23 @@ def _drop_thebe(app, pagename, templatename, context, doctree):
 _MODE_DEFAULT = 'if(!document.documentElement.dataset.mode){document.documentElement.dataset.mode="auto";}'
 
 
+def _always_reread(app, env, added, changed, removed):
+    """Pages whose front matter asks for ``execution_mode: force`` (the synthesis, which
+    reads other chapters' results) are read, and so executed, on every build: Sphinx
+    would otherwise skip them while their own source is unchanged."""
+    forced = []
+    for docname in env.found_docs:
+        path = Path(env.doc2path(docname))
+        if path.suffix == ".md" and path.is_file():
+            head = path.read_text(encoding="utf-8")[:1000].split("\n---", 1)[0]
+            if "execution_mode: force" in head:
+                forced.append(docname)
+    return sorted(forced)
+
+
 def setup(app):
     app.add_js_file(None, body=_MODE_DEFAULT)
+    app.connect("env-get-outdated", _always_reread)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _drop_thebe)
     app.connect("source-read", _source_read)
