@@ -71,6 +71,8 @@ def test_a_sixth_document_reaches_every_table_and_chapter(tmp_path):
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
 
     for table in sorted((root / "results").glob("*.csv")):
+        if re.search(r"speakers|by_role", table.name):
+            continue  # tables of speaker roles hold only documents with speaker turns
         df = pd.read_csv(table, keep_default_na=False)
         if "doc_id" in df.columns:
             assert "fork-2026" in set(df.doc_id), f"{table.name} lacks the new document"
@@ -107,10 +109,12 @@ def test_a_chapter_renders_with_thirty_documents(tmp_path):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("AIDISCOURSE_ROOT", None)
     notebook = root / "notebooks" / "02_term_frequency.md"
-    out = subprocess.run([str(BIN / "jupytext"), "--to", "ipynb", "--execute", str(notebook)],
+    executed = tmp_path / "executed.ipynb"
+    out = subprocess.run([str(BIN / "jupytext"), "--to", "ipynb", "--execute", "--run-path", str(notebook.parent),
+                          "--output", str(executed), str(notebook)],
                          cwd=notebook.parent, env=env, capture_output=True, text=True, timeout=1200)
     assert out.returncode == 0, out.stderr[-3000:]
-    nb = json.loads(notebook.with_suffix(".ipynb").read_text(encoding="utf-8"))
+    nb = json.loads(executed.read_text(encoding="utf-8"))
     outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     charts = [o for o in outputs if "aid-chart" in "".join(o.get("data", {}).get("text/html", ""))]

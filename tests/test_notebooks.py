@@ -46,3 +46,13 @@ def test_notebooks_are_numbered_in_book_order():
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     chapters = [f for f in _toc_files(toc) if f.startswith("notebooks/")]
     assert chapters == sorted(chapters)
+
+
+def test_every_chart_links_to_its_data():
+    import re
+
+    for path in sorted((ROOT / "notebooks").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        calls = re.findall(r"\bshow\((.*?)\n```", text, flags=re.S)
+        for call in calls:
+            assert "data_link=" in call, f"{path.name}: a chart without a link to its data: show({call[:80]}…"

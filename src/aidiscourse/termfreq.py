@@ -882,7 +882,7 @@ def concept_rates(df: pd.DataFrame, concepts: Sequence[Concept] | None = None, *
                                           random_state=np.random.default_rng(seed))
             rows.append({**dict(zip(by, key)), "family": fam.name, "label": fam.label, "count": int(g["_h"].sum()),
                          "words": int(g["_n"].sum()), "per_10k": rate, "ci_low": lo, "ci_high": hi})
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=[*by, "family", "label", "count", "words", "per_10k", "ci_low", "ci_high"])
     order = {d: i for i, d in enumerate(doc_order(df))}
     fam_order = {f.name: i for i, f in enumerate(concepts)}
     out = out.assign(_o=out["doc_id"].map(order) if "doc_id" in by else 0, _f=out["family"].map(fam_order))
