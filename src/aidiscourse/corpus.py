@@ -115,6 +115,10 @@ def _process_and_cache(paths: Paths, doc: Document, key: str, backend: str) -> s
     return doc.id
 
 
+def _process_batch(paths: Paths, docs: list[Document], keys: list[str], backend: str) -> list[str]:
+    return [_process_and_cache(paths, d, k, backend) for d, k in zip(docs, keys)]
+
+
 def prepare(
     paths: Paths | None = None,
     *,
@@ -170,10 +174,13 @@ def prepare(
         else:
             from joblib import Parallel, delayed
 
-            tasks = (delayed(_process_and_cache)(paths, d, keys[d.id], backend) for d in pending)
-            for _ in Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")(tasks):
+            # a few documents per task: fewer round trips, still balanced across workers
+            size = max(1, min(20, len(pending) // (jobs * 8)))
+            batches = [pending[i : i + size] for i in range(0, len(pending), size)]
+            tasks = (delayed(_process_batch)(paths, b, [keys[d.id] for d in b], backend) for b in batches)
+            for done in Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")(tasks):
                 if bar:
-                    bar.update(1)
+                    bar.update(len(done))
         if bar:
             bar.close()
     # drop cache files of older versions and of documents no longer in the manifest

@@ -140,7 +140,9 @@ def _to_document(entry: dict) -> Document:
 def read_manifest_data(paths: Paths) -> dict:
     """Parse ``data/corpus.yml`` and validate it; return the plain data."""
     try:
-        data = yaml.safe_load(paths.manifest.read_text(encoding="utf-8"))
+        # libyaml's loader when present: a manifest of hundreds of documents parses 10x faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        data = yaml.load(paths.manifest.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as exc:
         raise fail(f"{paths.manifest}: not valid YAML: {exc}") from None
     validate_manifest(data, source=str(paths.manifest.relative_to(paths.root)))
