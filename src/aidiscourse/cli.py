@@ -36,8 +36,9 @@ def _prepare(args) -> int:
 @command("sentences")
 def _sentences(args) -> int:
     from .corpus import sentences
+    from .structure import ARGUMENT_SECTIONS
 
-    df = sentences(sections=None if args.all_sections else ("body",), include_flagged=args.all_sections)
+    df = sentences(sections=None if args.all_sections else ARGUMENT_SECTIONS, include_flagged=args.all_sections)
     df.to_csv(sys.stdout, sep="\t", index=False, lineterminator="\n")
     return 0
 
