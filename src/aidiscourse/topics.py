@@ -648,15 +648,11 @@ def js_distances(proportions: pd.DataFrame, *, by: str = "doc_id") -> pd.DataFra
     DataFrame
         Columns ``{by}_a``, ``{by}_b``, distance; every ordered pair, in group order.
     """
-    from scipy.spatial.distance import jensenshannon
+    from .synthesis import distance_matrix
 
     wide = proportions.pivot(index=by, columns="topic", values="proportion")
-    wide = wide.loc[list(dict.fromkeys(proportions[by]))]
-    rows = []
-    for a in wide.index:
-        for b in wide.index:
-            d = 0.0 if a == b else float(jensenshannon(wide.loc[a].to_numpy(), wide.loc[b].to_numpy(), base=2))
-            rows.append({f"{by}_a": a, f"{by}_b": b, "distance": d})
+    D = distance_matrix(wide.loc[list(dict.fromkeys(proportions[by]))])
+    rows = [{f"{by}_a": a, f"{by}_b": b, "distance": float(D.loc[a, b])} for a in D.index for b in D.columns]
     return pd.DataFrame(rows)
 
 
