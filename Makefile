@@ -21,8 +21,8 @@ prepare: install ## clean, structure and segment the corpus into data/processed
 	$(BIN)/aidiscourse prepare
 
 book: prepare ## execute every notebook (cached) and build the HTML into _build/html
-	$(BIN)/python -c "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"
-	$(BIN)/python -m aidiscourse.buildcache
+	$(BIN)/python -c "from aidiscourse.report.render import write_vega_bundle; write_vega_bundle('_static')"
+	$(BIN)/python -m aidiscourse.report.buildcache
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
 

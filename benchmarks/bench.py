@@ -64,7 +64,7 @@ def replicate(target: Path, scale: int) -> int:
 PREPARE = """
 import json, sys, time
 from aidiscourse.config import Paths
-from aidiscourse.corpus import prepare
+from aidiscourse.corpus.build import prepare
 t = time.perf_counter()
 prepare(Paths(sys.argv[1]), n_jobs=int(sys.argv[2]), backend=sys.argv[3], progress=False, force=True)
 print(json.dumps({"seconds": time.perf_counter() - t}))
@@ -140,8 +140,8 @@ def bench_book() -> None:
             shutil.copy2(ROOT / name, Path(tmp) / name)
         env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
         steps = [[str(bin_dir / "aidiscourse"), "prepare", "--quiet"],
-                 [str(bin_dir / "python"), "-c", "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"],
-                 [str(bin_dir / "python"), "-m", "aidiscourse.buildcache"],
+                 [str(bin_dir / "python"), "-c", "from aidiscourse.report.render import write_vega_bundle; write_vega_bundle('_static')"],
+                 [str(bin_dir / "python"), "-m", "aidiscourse.report.buildcache"],
                  [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]]
         for label in ("build_clean_s", "build_nochange_s"):
             t = time.perf_counter()

@@ -18,10 +18,18 @@ def paths() -> Paths:
     return Paths(ROOT)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def prepared(paths) -> None:
+    """The processed corpus, brought up to date once: reading it never prepares."""
+    from aidiscourse.corpus.build import prepare
+
+    prepare(paths, progress=False)
+
+
 @pytest.fixture(scope="session")
 def all_sentences(paths):
     """The whole sentence table (all sections, flagged sentences included)."""
-    from aidiscourse.corpus import sentences
+    from aidiscourse.corpus.load import load_sentences as sentences
 
     return sentences(paths, sections=None, include_flagged=True)
 

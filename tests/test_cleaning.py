@@ -3,22 +3,22 @@ import re
 
 import pytest
 
-from aidiscourse import cleaning
-from aidiscourse.normalize import looks_traditional
+from aidiscourse.corpus import clean_pdf, clean_web, cleaning
+from aidiscourse.corpus.normalize import looks_traditional
 
 
 @pytest.mark.parametrize(
     "func, text, expected",
     [
-        (cleaning.strip_html, '<cite id="ffb66"></cite><legend><li id="x"></li></legend>正文&nbsp;A&amp;B', "正文\xa0A&B"),
-        (cleaning.drop_spam_lines, "色婷婷久,激情色播,久久久无码专区,亚洲中文字幕av\n正文，而不是广告。", "正文，而不是广告。"),
-        (cleaning.drop_spam_lines, "资本，国家，产业", "资本，国家，产业"),
-        (cleaning.drop_image_captions, "第一段。\n工人在生产线上生产。图源：新华社\n第二段。", "第一段。\n第二段。"),
-        (cleaning.drop_portal_navigation, "网易首页 > 网易号 > 正文 申请入驻\n0\n分享至\n正文", "正文"),
-        (cleaning.drop_footer, "正文。\n特别声明：以上内容为用户上传\n相关推荐\n标题", "正文。"),
-        (cleaning.drop_related_headlines, "正文。\nIPP评论热门文章\n余荔：某某\n2026-02-25 18:13:04\n结尾。", "正文。\n结尾。"),
-        (cleaning.remove_citation_marks, "占全球的32.3%[1]，见[2,3]与风险①。", "占全球的32.3%，见与风险。"),
-        (cleaning.join_pdf_lines, "人\n\n工智能是一项通用技术，将引领人类各方面技术出现颠覆性的创新和变化\n\n的先进生产力。", "人工智能是一项通用技术，将引领人类各方面技术出现颠覆性的创新和变化的先进生产力。"),
+        (clean_web.strip_html, '<cite id="ffb66"></cite><legend><li id="x"></li></legend>正文&nbsp;A&amp;B', "正文\xa0A&B"),
+        (clean_web.drop_spam_lines, "色婷婷久,激情色播,久久久无码专区,亚洲中文字幕av\n正文，而不是广告。", "正文，而不是广告。"),
+        (clean_web.drop_spam_lines, "资本，国家，产业", "资本，国家，产业"),
+        (clean_web.drop_image_captions, "第一段。\n工人在生产线上生产。图源：新华社\n第二段。", "第一段。\n第二段。"),
+        (clean_web.drop_portal_navigation, "网易首页 > 网易号 > 正文 申请入驻\n0\n分享至\n正文", "正文"),
+        (clean_web.drop_footer, "正文。\n特别声明：以上内容为用户上传\n相关推荐\n标题", "正文。"),
+        (clean_web.drop_related_headlines, "正文。\nIPP评论热门文章\n余荔：某某\n2026-02-25 18:13:04\n结尾。", "正文。\n结尾。"),
+        (clean_pdf.remove_citation_marks, "占全球的32.3%[1]，见[2,3]与风险①。", "占全球的32.3%，见与风险。"),
+        (clean_pdf.join_pdf_lines, "人\n\n工智能是一项通用技术，将引领人类各方面技术出现颠覆性的创新和变化\n\n的先进生产力。", "人工智能是一项通用技术，将引领人类各方面技术出现颠覆性的创新和变化的先进生产力。"),
     ],
 )
 def test_step(func, text, expected):
@@ -27,7 +27,7 @@ def test_step(func, text, expected):
 
 def test_vertical_text_and_running_headers_are_dropped():
     page = "\n".join(["5", "", "特", "区", "实", "践", "", "正文第一行很长很长很长很长。", "标题标题标题", "正文。", "标题标题标题", "正文二。", "标题标题标题"])
-    out = cleaning.drop_running_headers(cleaning.drop_vertical_text(page))
+    out = clean_pdf.drop_running_headers(clean_pdf.drop_vertical_text(page))
     assert "特" not in out.split("\n") and "标题标题标题" not in out
     assert "正文第一行很长很长很长很长。" in out and "正文二。" in out
 

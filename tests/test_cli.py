@@ -18,6 +18,32 @@ def test_tokenize_is_line_for_line_and_normalises():
     assert result.stdout.split("\n")[:3] == ["随着 产业 数字化 转型", "", "发展 新质生产力 与 DeepSeek"]
 
 
+def test_help_loads_no_analysis_code():
+    import subprocess
+    import sys
+
+    code = "import sys; from aidiscourse.cli import build_parser; build_parser().format_help(); print('pandas' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "False", result.stderr
+    assert "sentiment" in run_cli("--help", cwd=ROOT).stdout
+
+
+@pytest.mark.parametrize("command", ["tokenize", "sentiment"])
+def test_line_commands_refuse_text_that_is_not_utf8(tmp_path, command):
+    import subprocess
+    import sys
+
+    bad = tmp_path / "gbk.txt"
+    bad.write_bytes("人工智能的发展。\n".encode("gb18030"))
+    from_file = run_cli(command, "--input", str(bad), cwd=ROOT)
+    from_stdin = subprocess.run([sys.executable, "-m", "aidiscourse.cli", command], cwd=ROOT, input=bad.read_bytes(),
+                                capture_output=True, timeout=300)
+    assert from_file.returncode == 1 and from_file.stderr == f"aidiscourse: {bad}: not UTF-8 text\n"
+    assert from_stdin.returncode == 1 and from_stdin.stderr == b"aidiscourse: standard input: not UTF-8 text\n"
+    missing = run_cli(command, "--input", str(tmp_path / "nope.txt"), cwd=ROOT)
+    assert missing.returncode == 1 and "no such file" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_sentences_prints_a_tsv_table():
     result = run_cli("sentences", cwd=ROOT)
     assert result.returncode == 0, result.stderr
@@ -114,7 +140,7 @@ def test_prepare_refuses_a_changed_raw_file(project_copy):
 
 
 def test_notebook_cache_is_cleared_when_inputs_change(project_copy):
-    from aidiscourse.buildcache import refresh
+    from aidiscourse.report.buildcache import refresh
 
     cache = project_copy / "_build" / ".jupyter_cache"
     cache.mkdir(parents=True)

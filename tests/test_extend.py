@@ -34,7 +34,7 @@ def copy_project(target: Path) -> Path:
 
 
 def corpus_sentences(n: int, seed: int) -> list[str]:
-    from aidiscourse.corpus import sentences
+    from aidiscourse.corpus.load import load_sentences as sentences
 
     body = sentences().text.tolist()
     return random.Random(seed).sample(body, n)
@@ -52,9 +52,9 @@ def build_book(root: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     env.pop("AIDISCOURSE_ROOT", None)
     subprocess.run([str(BIN / "aidiscourse"), "prepare", "--quiet"], cwd=root, env=env, check=True, capture_output=True)
-    subprocess.run([str(BIN / "python"), "-c", "from aidiscourse.figures import write_vega_bundle; write_vega_bundle('_static')"],
+    subprocess.run([str(BIN / "python"), "-c", "from aidiscourse.report.render import write_vega_bundle; write_vega_bundle('_static')"],
                    cwd=root, env=env, check=True)
-    subprocess.run([str(BIN / "python"), "-m", "aidiscourse.buildcache"], cwd=root, env=env, check=True)
+    subprocess.run([str(BIN / "python"), "-m", "aidiscourse.report.buildcache"], cwd=root, env=env, check=True)
     return subprocess.run([str(BIN / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"],
                           cwd=root, env=env, capture_output=True, text=True, timeout=1800)
 

@@ -5,7 +5,7 @@ import yaml
 
 from aidiscourse.config import Paths, find_root
 from aidiscourse.errors import AidiscourseError
-from aidiscourse.manifest import decode_text, load_manifest, read_raw, validate_manifest
+from aidiscourse.corpus.manifest import decode_text, load_manifest, read_raw, validate_manifest
 
 
 def test_manifest_lists_every_raw_file_with_its_hash(paths):

@@ -1,6 +1,6 @@
 import pytest
 
-from aidiscourse.normalize import collapse_whitespace, fix_zhe, looks_traditional, normalize_text, normalize_unicode, to_simplified
+from aidiscourse.corpus.normalize import collapse_whitespace, fix_zhe, looks_traditional, normalize_text, normalize_unicode, to_simplified
 
 
 @pytest.mark.parametrize(

@@ -56,3 +56,24 @@ def test_every_chart_links_to_its_data():
         calls = re.findall(r"\bshow\((.*?)\n```", text, flags=re.S)
         for call in calls:
             assert "data_link=" in call, f"{path.name}: a chart without a link to its data: show({call[:80]}…"
+
+
+def _code_cells(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, code lines) of every ``{code-cell}`` of a MyST notebook, options excluded."""
+    import re
+
+    cells = []
+    for match in re.finditer(r"^```\{code-cell\}[^\n]*\n(.*?)^```", text, flags=re.S | re.M):
+        body = [line for line in match.group(1).splitlines() if not line.startswith(":")]
+        code = [line for line in body if line.strip() and not line.lstrip().startswith("#")]
+        cells.append((text[: match.start()].count("\n") + 1, code))
+    return cells
+
+
+def test_notebook_cells_are_short_and_define_nothing():
+    for path in sorted((ROOT / "notebooks").glob("*.md")):
+        cells = _code_cells(path.read_text(encoding="utf-8"))
+        assert cells, f"{path.name}: no code cells found"
+        for line, code in cells:
+            assert len(code) <= 15, f"{path.name}:{line}: a cell of {len(code)} code lines (at most 15)"
+            assert not any(c.startswith(("def ", "class ", "lambda")) for c in code), f"{path.name}:{line}: defines a function"

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from aidiscourse.corpus import document_terms
-from aidiscourse.passages import build_passages, split_balanced
+from aidiscourse.corpus.load import content_terms, load_sentences
+from aidiscourse.corpus.passages import build_passages, load_passages, passage_summary, split_balanced
 
 
 def _table(rows):
@@ -80,10 +80,8 @@ def test_invalid_range_is_refused():
 
 @pytest.fixture(scope="module")
 def real(paths):
-    from aidiscourse.corpus import sentences
-
-    df = sentences(paths)
-    terms = document_terms(df, paths)
+    df = load_sentences(paths)
+    terms = content_terms(df, paths)
     return df, terms, build_passages(df, terms)
 
 
@@ -110,3 +108,12 @@ def test_real_passages_carry_one_speaker_and_all_terms(real):
     # the range holds except for the documented exceptions
     assert (out.n_terms <= 80).mean() > 0.99
     assert out.n_terms.median() >= 25
+
+
+def test_load_passages_is_build_passages_of_the_corpus(real, paths):
+    _, _, out = real
+    loaded = load_passages(paths)
+    assert loaded.equals(out)
+    summary = passage_summary(loaded)
+    assert list(summary.doc_id) == list(loaded.doc_id.unique())
+    assert summary.passages.sum() == len(loaded) and summary.terms.sum() == loaded.n_terms.sum()

@@ -1,6 +1,6 @@
 import pytest
 
-from aidiscourse.segment import Segmenter, is_term, split_sentences
+from aidiscourse.corpus.segment import Segmenter, is_term, split_sentences
 
 DOMAIN_TERMS = ["新质生产力", "民主资本主义", "举国体制", "全要素生产率", "创造性破坏", "耐心资本", "卡脖子", "人类命运共同体", "英伟达", "一带一路"]
 

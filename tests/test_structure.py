@@ -1,8 +1,8 @@
 """Speaker turns and sections."""
 import pytest
 
-from aidiscourse.manifest import Document, Person
-from aidiscourse.structure import split_paragraphs
+from aidiscourse.corpus.manifest import Document, Person
+from aidiscourse.corpus.structure import split_paragraphs
 
 
 def _interview(*people):

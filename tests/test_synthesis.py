@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidiscourse.synthesis import (agreement, cluster_order, combined_distance, correspondence_analysis,
+from aidiscourse.analyses.synthesis import (agreement, cluster_order, combined_distance, correspondence_analysis,
                                    distance_matrix, long_distances, merge_steps, profile_table)
 
 
@@ -52,7 +52,7 @@ def test_long_distances_and_profile_table():
 
 
 def test_mantel_is_exact_for_few_documents():
-    from aidiscourse.synthesis import mantel
+    from aidiscourse.analyses.synthesis import mantel
 
     profiles = pd.DataFrame(np.random.default_rng(1).random((5, 3)), index=list("abcde"))
     D = distance_matrix(profiles, metric="euclidean")

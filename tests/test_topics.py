@@ -6,7 +6,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidiscourse import topics
+from scipy.spatial.distance import jensenshannon
+
+from aidiscourse.analyses.topics.inspect import (
+    distance_spread, group_proportions, js_distances, proportion_spread, stopword_sensitivity, topic_map,
+)
+from aidiscourse.analyses.topics.labels import UNLABELLED, apply_labels, label_stub, load_labels
+from aidiscourse.analyses.topics.model import MODELS, Fit, fit_topics, term_matrix, top_term_indices
+from aidiscourse.analyses.topics.search_cache import read_fits, search_key
+from aidiscourse.analyses.topics.selection import (
+    aligned_runs, choose, match_topics, npmi_coherence, search, seeds, topic_stability,
+)
+from aidiscourse.config import SEED
+from aidiscourse.corpus.passages import load_passages
 
 # Two themes that never meet: passages 0-3 speak of chips, 4-7 of democracy.
 THEMES = [
@@ -16,19 +28,19 @@ THEMES = [
 
 
 def test_one_character_words_survive_the_vectoriser():
-    tm = topics.term_matrix([["人", "国", "人工智能"], ["人", "国"], ["钱", "人"]], min_df=1, max_df=1.0)
+    tm = term_matrix([["人", "国", "人工智能"], ["人", "国"], ["钱", "人"]], min_df=1, max_df=1.0)
     assert {"人", "国", "钱"} <= set(tm.vocabulary)
     col = list(tm.vocabulary).index("人")
     assert tm.counts[:, col].toarray().ravel().tolist() == [1, 1, 1]
 
 
 def test_document_frequency_filter():
-    tm = topics.term_matrix([["a", "b"], ["a", "c"], ["a", "b"], ["d"]], min_df=2, max_df=0.7)
+    tm = term_matrix([["a", "b"], ["a", "c"], ["a", "b"], ["d"]], min_df=2, max_df=0.7)
     assert list(tm.vocabulary) == ["b"]  # a is in 3/4 passages (> 0.7), c and d in one
 
 
 def test_tfidf_rows_are_unit_length():
-    tm = topics.term_matrix(THEMES, min_df=1, max_df=1.0)
+    tm = term_matrix(THEMES, min_df=1, max_df=1.0)
     norms = np.sqrt(np.asarray(tm.tfidf.multiply(tm.tfidf).sum(axis=1)).ravel())
     assert np.allclose(norms, 1)
 
@@ -47,41 +59,41 @@ def test_tfidf_rows_are_unit_length():
     ],
 )
 def test_npmi_known_values(occurrence, topic, expected):
-    assert topics.npmi_coherence([topic], np.array(occurrence))[0] == pytest.approx(expected)
+    assert npmi_coherence([topic], np.array(occurrence))[0] == pytest.approx(expected)
 
 
 def test_unrelated_term_sets_have_low_npmi_and_themes_high():
-    tm = topics.term_matrix(THEMES, min_df=1, max_df=1.0)
+    tm = term_matrix(THEMES, min_df=1, max_df=1.0)
     idx = {t: i for i, t in enumerate(tm.vocabulary)}
     coherent = [[idx["芯片"], idx["算力"], idx["英伟达"]], [idx["民主"], idx["宪政"], idx["制度"]]]
     mixed = [[idx["芯片"], idx["民主"], idx["宪政"]], [idx["算力"], idx["制度"], idx["英伟达"]]]
-    high = topics.npmi_coherence(coherent, tm.counts)
-    low = topics.npmi_coherence(mixed, tm.counts)
+    high = npmi_coherence(coherent, tm.counts)
+    low = npmi_coherence(mixed, tm.counts)
     assert (high > 0.5).all()
     assert (low < 0).all()
     # a topic of two terms that never share a passage
-    assert topics.npmi_coherence([[idx["芯片"], idx["民主"]]], tm.counts)[0] == -1.0
+    assert npmi_coherence([[idx["芯片"], idx["民主"]]], tm.counts)[0] == -1.0
 
 
 def test_stability_of_identical_topics_is_one_in_any_order():
     rng = np.random.default_rng(0)
     a = rng.random((5, 30))
-    assert topics.topic_stability([a, a, a]) == pytest.approx(1.0)
-    assert topics.topic_stability([a, a[[3, 1, 4, 0, 2]]]) == pytest.approx(1.0)
+    assert topic_stability([a, a, a]) == pytest.approx(1.0)
+    assert topic_stability([a, a[[3, 1, 4, 0, 2]]]) == pytest.approx(1.0)
 
 
 def test_stability_of_disjoint_topics_is_zero_and_partial_in_between():
     a = np.array([[1.0, 1, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0]])
     b = np.array([[0, 0, 0, 0, 1.0, 0], [0, 0, 0, 0, 0, 1.0]])
-    assert topics.topic_stability([a, b]) == pytest.approx(0.0)
+    assert topic_stability([a, b]) == pytest.approx(0.0)
     c = np.array([[1.0, 0, 0, 0, 0, 0], [0, 0, 1, 1, 0, 0]])  # first topic half-shared
-    assert topics.topic_stability([a, c]) == pytest.approx((1 / np.sqrt(2) + 1) / 2)
+    assert topic_stability([a, c]) == pytest.approx((1 / np.sqrt(2) + 1) / 2)
 
 
 def test_match_topics_is_one_to_one():
     a = np.array([[1.0, 0.9, 0], [1.0, 1.0, 0.1]])
     b = np.array([[1.0, 1.0, 0], [0, 0, 1.0]])
-    match, sim = topics.match_topics(a, b)
+    match, sim = match_topics(a, b)
     assert sorted(match) == [0, 1]  # greedy best-match would send both to b[0]
 
 
@@ -94,26 +106,26 @@ def test_match_topics_is_one_to_one():
     ],
 )
 def test_choose(selection, expected):
-    assert topics.choose(pd.DataFrame(selection)) == expected
+    assert choose(pd.DataFrame(selection)) == expected
 
 
-@pytest.mark.parametrize("model", topics.MODELS)
+@pytest.mark.parametrize("model", MODELS)
 def test_fits_recover_constructed_themes_and_are_deterministic(model):
-    tm = topics.term_matrix(THEMES * 3, min_df=1, max_df=1.0)
-    fit = topics.fit_topics(tm, 2, model=model, random_state=7, max_iter=200)
-    again = topics.fit_topics(tm, 2, model=model, random_state=7, max_iter=200)
+    tm = term_matrix(THEMES * 3, min_df=1, max_df=1.0)
+    fit = fit_topics(tm, 2, model=model, random_state=7, max_iter=200)
+    again = fit_topics(tm, 2, model=model, random_state=7, max_iter=200)
     assert np.array_equal(fit.topic_term, again.topic_term)
     assert np.allclose(fit.topic_term.sum(axis=1), 1)
-    top = [set(tm.vocabulary[i] for i in idx) for idx in topics.top_term_indices(fit.topic_term, 3)]
+    top = [set(tm.vocabulary[i] for i in idx) for idx in top_term_indices(fit.topic_term, 3)]
     assert {"芯片", "算力"} <= top[0] or {"芯片", "算力"} <= top[1]
     assert {"民主", "宪政"} <= top[0] or {"民主", "宪政"} <= top[1]
 
 
 def test_group_proportions_are_length_weighted_and_sum_to_one():
-    fit = topics.Fit("lda", 2, 0, np.array([[0.5, 0.5], [0.5, 0.5]]),
+    fit = Fit("lda", 2, 0, np.array([[0.5, 0.5], [0.5, 0.5]]),
                      np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))
     passages = pd.DataFrame({"doc_id": ["a", "a", "b"]})
-    out = topics.group_proportions(fit, passages, np.array([30, 10, 0]))
+    out = group_proportions(fit, passages, np.array([30, 10, 0]))
     a = out[out.doc_id == "a"].set_index("topic").proportion
     assert a[1] == pytest.approx(0.75) and a[2] == pytest.approx(0.25)
     # a group with no modelled terms gets zeros, not NaN
@@ -123,17 +135,15 @@ def test_group_proportions_are_length_weighted_and_sum_to_one():
 def test_js_distance_of_identical_and_disjoint_documents():
     props = pd.DataFrame({"doc_id": ["a", "a", "b", "b", "c", "c"], "topic": [1, 2] * 3,
                           "proportion": [1.0, 0.0, 1.0, 0.0, 0.0, 1.0]})
-    d = topics.js_distances(props).set_index(["doc_id_a", "doc_id_b"]).distance
+    d = js_distances(props).set_index(["doc_id_a", "doc_id_b"]).distance
     assert d[("a", "b")] == pytest.approx(0.0)
     assert d[("a", "c")] == pytest.approx(1.0)
 
 
 def test_topic_map_keeps_distances_of_three_topics():
     topic_term = np.array([[1.0, 0, 0], [0, 1.0, 0], [0.5, 0.5, 0]])
-    fit = topics.Fit("nmf", 3, 0, topic_term, np.eye(3))
-    m = topics.topic_map(fit, np.ones(3))
-    from scipy.spatial.distance import jensenshannon
-
+    fit = Fit("nmf", 3, 0, topic_term, np.eye(3))
+    m = topic_map(fit, np.ones(3))
     xy = m[["x", "y"]].to_numpy()
     assert np.linalg.norm(xy[0] - xy[1]) == pytest.approx(jensenshannon(topic_term[0], topic_term[1], base=2))
     assert m.prevalence.sum() == pytest.approx(1.0)
@@ -152,26 +162,26 @@ def test_labels_apply_only_to_matching_topics():
         {"model": "lda", "k": 2, "top_terms": list("klmnopqrst"), "label": "other model", "rationale": "r3"},
         {"model": "nmf", "k": 3, "top_terms": list("klmnopqrst"), "label": "other k", "rationale": "r4"},
     ]
-    out = topics.apply_labels(_terms_table("nmf", tops), labels, k=2).set_index("topic")
+    out = apply_labels(_terms_table("nmf", tops), labels, k=2).set_index("topic")
     assert out.loc[1, "label"] == "first" and out.loc[1, "labelled"]
-    assert out.loc[2, "label"] == topics.UNLABELLED and not out.loc[2, "labelled"]
+    assert out.loc[2, "label"] == UNLABELLED and not out.loc[2, "labelled"]
 
 
 def test_a_label_is_used_once(tmp_path):
     tops = {1: list("abcdefghij"), 2: list("abcdefghik")}
     path = tmp_path / "labels.yml"
-    path.write_text(topics.label_stub(_terms_table("lda", {1: tops[1]}), 2).replace('label: \'\'', "label: x"),
+    path.write_text(label_stub(_terms_table("lda", {1: tops[1]}), 2).replace('label: \'\'', "label: x"),
                     encoding="utf-8")
-    labels = topics.load_labels(path)
-    out = topics.apply_labels(_terms_table("lda", tops), labels, k=2)
+    labels = load_labels(path)
+    out = apply_labels(_terms_table("lda", tops), labels, k=2)
     assert out.labelled.sum() == 1
-    assert topics.load_labels(tmp_path / "missing.yml") == []
+    assert load_labels(tmp_path / "missing.yml") == []
 
 
 @pytest.fixture(scope="module")
 def small_search():
-    tm = topics.term_matrix(THEMES * 3, min_df=1, max_df=1.0)
-    return topics.search(tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1)
+    tm = term_matrix(THEMES * 3, min_df=1, max_df=1.0)
+    return search(tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1)
 
 
 def test_search_table_and_alignment(small_search, tmp_path):
@@ -180,43 +190,62 @@ def test_search_table_and_alignment(small_search, tmp_path):
     assert len(sel) == 4 and sel.stability.between(0, 1 + 1e-9).all()
     # two clean themes: K=2 is recovered by every seed
     assert sel.set_index(["model", "k"]).loc[("nmf", 2), "stability"] == pytest.approx(1.0, abs=1e-3)
-    runs = topics.aligned_runs(small_search, "nmf", 2)
+    runs = aligned_runs(small_search, "nmf", 2)
     assert all(sim > 0.99 for _, sim in runs)
     passages = pd.DataFrame({"doc_id": ["a"] * 12 + ["b"] * 12})
-    spread = topics.proportion_spread(small_search, "nmf", 2, passages)
+    spread = proportion_spread(small_search, "nmf", 2, passages)
     assert (spread.low <= spread.proportion + 1e-12).all() and (spread.proportion <= spread.high + 1e-12).all()
     # parallel workers and the cache give the same fits
-    again = topics.search(small_search.tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=2, cache_dir=tmp_path)
-    cached = topics.search(small_search.tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1, cache_dir=tmp_path)
+    again = search(small_search.tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=2, cache_dir=tmp_path)
+    cached = search(small_search.tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1, cache_dir=tmp_path)
     for key, fit in small_search.fits.items():
         assert np.array_equal(fit.topic_term, again.fits[key].topic_term)
         assert np.array_equal(fit.passage_topic, cached.fits[key].passage_topic)
-    assert len(list(tmp_path.glob("search-*.pkl"))) == 1
+    # one search kept, as plain arrays and JSON: no pickle
+    assert sorted(p.suffix for p in tmp_path.glob("search-*")) == [".json", ".npz"]
+    with np.load(next(tmp_path.glob("search-*.npz")), allow_pickle=False) as arrays:
+        assert len(arrays.files) == 2 * len(small_search.fits)
+
+
+def test_search_cache_key_and_damaged_entries(small_search, tmp_path):
+    tm = small_search.tm
+    tasks = list(small_search.fits)
+    assert search_key(tm, tasks) != search_key(tm, tasks[:-1])
+    assert read_fits(tmp_path, tm, tasks) is None  # nothing stored yet
+    search(tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1, cache_dir=tmp_path)
+    assert read_fits(tmp_path, tm, tasks[:-1]) is None  # another task list is another entry
+    next(tmp_path.glob("search-*.npz")).write_bytes(b"not a zip file")
+    assert read_fits(tmp_path, tm, tasks) is None  # a damaged entry is refitted, not trusted
+    again = search(tm, ks=(2, 3), n_seeds=3, random_state=1, n_jobs=1, cache_dir=tmp_path)
+    assert read_fits(tmp_path, tm, tasks) is not None
+    assert again.selection.equals(small_search.selection)
+
+
+def test_seeds_default_to_the_project_seed():
+    assert seeds(3) == [SEED, SEED + 1, SEED + 2]
 
 
 def test_stopword_sensitivity_without_change_is_identity_and_themes_survive_a_drop():
     docs = THEMES * 3
-    tm = topics.term_matrix(docs, min_df=1, max_df=1.0)
-    fit = topics.fit_topics(tm, 2, model="nmf", random_state=3, max_iter=300)
-    same = topics.stopword_sensitivity(docs, fit, tm.vocabulary, [], min_df=1, max_df=1.0, max_iter=300)
+    tm = term_matrix(docs, min_df=1, max_df=1.0)
+    fit = fit_topics(tm, 2, model="nmf", random_state=3, max_iter=300)
+    same = stopword_sensitivity(docs, fit, tm.vocabulary, [], min_df=1, max_df=1.0, max_iter=300)
     assert np.allclose(same.similarity, 1.0)
     assert sorted(same.refit_topic) == [1, 2]
-    dropped = topics.stopword_sensitivity(docs, fit, tm.vocabulary, ["芯片", "民主"], min_df=1, max_df=1.0, max_iter=300)
+    dropped = stopword_sensitivity(docs, fit, tm.vocabulary, ["芯片", "民主"], min_df=1, max_df=1.0, max_iter=300)
     assert (dropped.similarity > 0.5).all()  # the two themes survive without one term each
 
 
 def test_distance_spread_covers_the_reference(small_search):
     passages = pd.DataFrame({"doc_id": ["a"] * 12 + ["b"] * 12})
-    d = topics.distance_spread(small_search, "nmf", 3, passages)
+    d = distance_spread(small_search, "nmf", 3, passages)
     assert len(d) == 4
     assert (d.low <= d.distance + 1e-12).all() and (d.distance <= d.high + 1e-12).all()
     assert d[d.doc_id_a == d.doc_id_b].distance.eq(0).all()
 
 
 def test_one_character_words_survive_on_the_real_passages(paths):
-    from aidiscourse.passages import passages
-
-    tm = topics.term_matrix(passages(paths).terms, min_df=3, max_df=0.5)
+    tm = term_matrix(load_passages(paths).terms, min_df=3, max_df=0.5)
     vocab = set(tm.vocabulary)
     assert {"钱", "新", "高"} <= vocab
     assert sum(len(t) == 1 for t in vocab) >= 20

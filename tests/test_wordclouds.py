@@ -2,29 +2,31 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from aidiscourse import wordclouds as wcs
-from aidiscourse.figures import uncovered_characters
+from aidiscourse.errors import AidiscourseError
+from aidiscourse.report import wordclouds
+from aidiscourse.report.render import uncovered_characters
 
 WEIGHTS = {"人工智能": 58, "新质生产力": 52, "泡沫": 39, "制度": 81, "DeepSeek": 12, "钱": 5, "卡脖子": 3}
 
 
 def test_cloud_is_deterministic_for_a_seed():
-    a = wcs.make_cloud(WEIGHTS, random_state=1).to_array()
-    b = wcs.make_cloud(dict(reversed(list(WEIGHTS.items()))), random_state=1).to_array()
+    a = wordclouds.make_cloud(WEIGHTS, random_state=1).to_array()
+    b = wordclouds.make_cloud(dict(reversed(list(WEIGHTS.items()))), random_state=1).to_array()
     assert np.array_equal(a, b)
-    assert a.shape == (wcs.HEIGHT, wcs.WIDTH, 3)
+    assert a.shape == (wordclouds.HEIGHT, wordclouds.WIDTH, 3)
 
 
 def test_cloud_draws_every_term_including_one_character_words():
-    cloud = wcs.make_cloud(WEIGHTS)
-    assert set(wcs.drawn_words(cloud)) == set(WEIGHTS)
+    cloud = wordclouds.make_cloud(WEIGHTS)
+    assert set(wordclouds.drawn_words(cloud)) == set(WEIGHTS)
 
 
 def test_font_covers_the_characters_drawn():
-    cloud = wcs.make_cloud(WEIGHTS)
-    assert wcs.uncovered_in_cloud(cloud) == set()
+    cloud = wordclouds.make_cloud(WEIGHTS)
+    assert wordclouds.uncovered_in_cloud(cloud) == set()
 
 
 def test_coverage_check_can_fail():
@@ -33,22 +35,30 @@ def test_coverage_check_can_fail():
 
 
 def test_only_positive_weights_are_drawn():
-    cloud = wcs.make_cloud({"市场": 3, "政府": 0, "泡沫": -2})
-    assert wcs.drawn_words(cloud) == ["市场"]
-    with pytest.raises(ValueError):
-        wcs.make_cloud({"政府": 0})
+    cloud = wordclouds.make_cloud({"市场": 3, "政府": 0, "泡沫": -2})
+    assert wordclouds.drawn_words(cloud) == ["市场"]
+    with pytest.raises(AidiscourseError, match="positive weight"):
+        wordclouds.make_cloud({"政府": 0})
 
 
 def test_real_clouds_are_covered_by_the_font(paths):
-    from aidiscourse import termfreq as tf
-    from aidiscourse.corpus import sentences
+    from aidiscourse.analyses.frequency import frequency_table
+    from aidiscourse.corpus.load import content_terms, load_sentences
 
-    freq = tf.frequency_table(tf.with_terms(sentences(paths), paths=paths), min_count=2)
+    sentences = load_sentences(paths)
+    freq = frequency_table(sentences.assign(terms=content_terms(sentences, paths)), min_count=2)
     for doc, g in freq.groupby("doc_id", sort=False):
-        cloud = wcs.make_cloud(dict(zip(g.term, g.per_10k)), max_words=80)
-        assert wcs.uncovered_in_cloud(cloud) == set(), doc
+        cloud = wordclouds.make_cloud(dict(zip(g.term, g.per_10k)), max_words=80)
+        assert wordclouds.uncovered_in_cloud(cloud) == set(), doc
 
 
 def test_grid_is_a_png():
-    png = wcs.cloud_grid([wcs.make_cloud(WEIGHTS)] * 3, ["a", "b", "中文"], ncols=2)
+    png = wordclouds.cloud_grid([wordclouds.make_cloud(WEIGHTS)] * 3, ["a", "b", "中文"], ncols=2)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_document_clouds_draw_one_cloud_per_document():
+    table = pd.DataFrame({"doc_id": ["a", "a", "b"], "term": ["市场", "政府", "泡沫"], "g2": [3.0, 1.0, 2.0]})
+    png = wordclouds.document_clouds(table, "g2", max_words=10)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png == wordclouds.document_clouds(table, "g2", max_words=10)  # same seed, same pixels

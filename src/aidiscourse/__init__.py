@@ -1,10 +1,17 @@
 """aidiscourse: a reproducible comparison of Chinese texts on AI, innovation and institutions.
 
-The package follows the data's path: :mod:`config` (project paths, seed) ->
-:mod:`manifest` (the corpus manifest and raw-file provenance) -> :mod:`normalize`
-(Unicode, script, whitespace) -> :mod:`cleaning` (per source type) -> :mod:`structure`
-(sections, speaker turns) -> :mod:`segment` (sentences and tokens) -> :mod:`corpus` (the
-cached sentence table) -> analyses -> :mod:`figures`.
+The package follows the data's path (see the README's architecture section):
+
+- :mod:`aidiscourse.corpus`: raw files -> the processed sentence table (manifest,
+  normalisation, cleaning, structure, segmentation, build, load, passages);
+- :mod:`aidiscourse.analyses`: processed corpus -> findings (frequency, keyness,
+  dispersion, phrases, contexts, topics, sentiment, synthesis, shared statistics);
+- :mod:`aidiscourse.report`: findings -> the book (result tables, charts, glosses, word
+  clouds, the Sphinx extension and the build cache).
+
+:mod:`aidiscourse.config` holds the paths and the seed, :mod:`aidiscourse.errors` the one
+user-facing error, :mod:`aidiscourse.cache` fingerprints and safe writes, and
+:mod:`aidiscourse.cli` every subcommand.
 """
 from importlib.metadata import PackageNotFoundError, version
 

@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable, Sequence
 
-from .errors import AidiscourseError
+from aidiscourse import __version__
+from aidiscourse.config import project_paths
+from aidiscourse.corpus.normalize import normalize_text
+from aidiscourse.corpus.segment import get_segmenter
+from aidiscourse.errors import AidiscourseError, fail
+
+# Modules that load pandas, yaml or the lexicons are imported inside the commands that
+# use them, so that `aidiscourse --help` stays instant.
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
 
 def command(name: str):
+    """Register the decorated function as the handler of subcommand ``name``."""
+
     def register(func):
         COMMANDS[name] = func
         return func
@@ -25,8 +35,7 @@ def command(name: str):
 
 @command("prepare")
 def _prepare(args) -> int:
-    from .config import project_paths
-    from .corpus import prepare
+    from aidiscourse.corpus.build import prepare
 
     result = prepare(project_paths(), n_jobs=args.jobs, backend=args.backend, progress=not args.quiet, force=args.force)
     print(f"{result['documents']} documents ({result['processed']} processed), {result['sentences']} sentences")
@@ -35,44 +44,85 @@ def _prepare(args) -> int:
 
 @command("sentences")
 def _sentences(args) -> int:
-    from .corpus import sentences
-    from .structure import ARGUMENT_SECTIONS
+    from aidiscourse.corpus.load import load_sentences
+    from aidiscourse.corpus.structure import ARGUMENT_SECTIONS
 
-    df = sentences(sections=None if args.all_sections else ARGUMENT_SECTIONS, include_flagged=args.all_sections)
+    df = load_sentences(sections=None if args.all_sections else ARGUMENT_SECTIONS, include_flagged=args.all_sections)
     df.to_csv(sys.stdout, sep="\t", index=False, lineterminator="\n")
     return 0
 
 
-def _input_lines(args) -> list[str]:
-    if getattr(args, "input", None):
-        from pathlib import Path
+def read_input_lines(path: str | None) -> list[str]:
+    """The lines of a UTF-8 file, or of standard input when ``path`` is empty.
 
-        path = Path(args.input)
-        if not path.is_file():
-            raise AidiscourseError(f"{path}: no such file")
-        return path.read_text(encoding="utf-8").splitlines()
-    return sys.stdin.read().splitlines()
+    Parameters
+    ----------
+    path : str or None
+        The ``--input`` option.
+
+    Returns
+    -------
+    list of str
+        One entry per line, line endings removed.
+
+    Raises
+    ------
+    AidiscourseError
+        If the file does not exist, or the input is not UTF-8 text.
+    """
+    if path:
+        source = Path(path)
+        if not source.is_file():
+            raise fail(f"{source}: no such file")
+        data, name = source.read_bytes(), str(source)
+    elif hasattr(sys.stdin, "buffer"):
+        # decode ourselves: the locale's decoder of sys.stdin may be strict or lenient
+        data, name = sys.stdin.buffer.read(), "standard input"
+    else:  # a text stream without bytes underneath (for example in an embedding program)
+        return sys.stdin.read().splitlines()
+    try:
+        return data.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise fail(f"{name}: not UTF-8 text") from None
+
+
+def format_score(score: float) -> str:
+    """A score as ``aidiscourse sentiment`` prints it: at most 4 decimals, never ``-0.0``.
+
+    >>> format_score(0.0), format_score(-0.44721), format_score(-1e-9)
+    ('0.0', '-0.4472', '0.0')
+    """
+    value = round(float(score), 4)
+    return str(value + 0.0 if value != 0 else 0.0)
 
 
 @command("tokenize")
 def _tokenize(args) -> int:
-    from .config import project_paths
-    from .normalize import normalize_text
-    from .segment import get_segmenter
-
     paths = project_paths()
     seg = get_segmenter(str(paths.user_dict), (), args.backend)
     out = sys.stdout
-    for line in _input_lines(args):
+    for line in read_input_lines(args.input):
         text = normalize_text(line)
         out.write(" ".join(seg.cut(text)) + "\n")
     return 0
 
 
+@command("sentiment")
+def _sentiment(args) -> int:
+    from aidiscourse.analyses.sentiment.scorer import score_line
+
+    lines = read_input_lines(args.input)
+    paths = project_paths()
+    out = sys.stdout
+    for line in lines:
+        score, label = score_line(line, paths)
+        out.write(f"{format_score(score)}\t{label}\n")
+    return 0
+
+
 @command("add")
 def _add(args) -> int:
-    from .config import project_paths
-    from .manifest import add_document
+    from aidiscourse.corpus.manifest import add_document
 
     people = []
     for spec in args.person or []:
@@ -99,10 +149,11 @@ def _add(args) -> int:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not the usage block
-        raise AidiscourseError(f"{message} (see `aidiscourse {self.prog.split()[-1]} --help`)" if " " in self.prog else message)
+        raise fail(f"{message} (see `aidiscourse {self.prog.split()[-1]} --help`)" if " " in self.prog else message)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand."""
     parser = _Parser(prog="aidiscourse", description="Prepare and analyse the corpus of the aidiscourse book.")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
@@ -117,8 +168,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all-sections", action="store_true", help="include front matter, notes, references and flagged sentences")
 
     p = sub.add_parser("tokenize", help="tokenize lines from standard input, one output line per input line")
-    p.add_argument("--input", help="read this file instead of standard input")
+    p.add_argument("--input", help="read this file (UTF-8) instead of standard input")
     p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba")
+
+    p = sub.add_parser("sentiment", help="score the tone of sentences, one per line: prints score<TAB>label")
+    p.add_argument("--input", help="read this file (UTF-8) instead of standard input")
 
     p = sub.add_parser("add", help="add a document to data/raw and the manifest")
     p.add_argument("file", help="the text file (UTF-8, GB18030/GBK or Big5)")
@@ -136,13 +190,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit status (0, 1 for a user error, 2 without a command)."""
     parser = build_parser()
-    _register_analysis_commands(parser)
     try:
         args = parser.parse_args(argv)
         if args.version:
-            from . import __version__
-
             print(__version__)
             return 0
         if not args.command:
@@ -157,29 +209,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("aidiscourse: interrupted", file=sys.stderr)
         return 130
-
-
-def _register_analysis_commands(parser: argparse.ArgumentParser) -> None:
-    """Let analysis modules add subcommands (for example ``aidiscourse sentiment``).
-
-    A module listed in :data:`ANALYSIS_MODULES` may define
-    ``add_cli(subparsers, command)``; it adds its parser and registers its handler with
-    the ``command`` decorator.
-    """
-    import importlib
-
-    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    for name in ANALYSIS_MODULES:
-        try:
-            module = importlib.import_module(f"aidiscourse.{name}")
-        except ModuleNotFoundError:
-            continue
-        if hasattr(module, "add_cli"):
-            module.add_cli(subparsers, command)
-
-
-#: Analysis modules that may contribute subcommands.
-ANALYSIS_MODULES = ("sentiment",)
 
 
 if __name__ == "__main__":

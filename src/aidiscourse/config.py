@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import fail
+from aidiscourse.errors import fail
 
 #: The seed passed to every function that draws random numbers.
 SEED = 20251024

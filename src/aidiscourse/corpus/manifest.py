@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import yaml
 
-from .config import Paths
-from .errors import fail
+from aidiscourse.config import Paths
+from aidiscourse.errors import fail
 
 SOURCE_TYPES = ("interview", "article", "web_page", "pdf_extraction")
 SPEAKING_ROLES = ("interviewer", "interviewee", "moderator", "panelist")
@@ -287,7 +287,7 @@ def add_document(
         raise fail(f"{target.relative_to(paths.root)} exists already; choose another id")
     raw_bytes = text.encode("utf-8")
     if script is None:
-        from .normalize import looks_traditional
+        from aidiscourse.corpus.normalize import looks_traditional
 
         script = "traditional" if looks_traditional(text) else "simplified"
     entry: dict[str, Any] = {

@@ -12,7 +12,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from .config import Paths, project_paths
+from aidiscourse.config import Paths, project_paths
 
 #: Significant digits kept for floats in result tables.
 FLOAT_DIGITS = 6
@@ -69,3 +69,14 @@ def read_table(name: str, paths: Paths | None = None) -> pd.DataFrame:
 def data_link(name: str) -> str:
     """The link, from a chapter page, to a result file published with the book."""
     return f"../results/{name}"
+
+
+def glue_values(values: dict[str, object]) -> None:
+    """Glue every ``name: value`` pair for the prose (myst-nb), without displaying it.
+
+    One call per cell keeps bookkeeping out of the chapters' code.
+    """
+    from myst_nb import glue
+
+    for name, value in values.items():
+        glue(name, value, display=False)

@@ -12,7 +12,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Literal, Sequence
 
-from .normalize import CJK
+from aidiscourse.corpus.normalize import CJK
+from aidiscourse.errors import fail
 
 _SENTENCE_END = re.compile(r"(?<=[。！？!?…])(?![。！？!?…”’」』）)\"'])|(?<=[。！？!?…][”’」』）)\"'])(?![”’」』）)\"'])")
 
@@ -88,7 +89,7 @@ class Segmenter:
                 self._tk.add_word(word, freq, tag)
             self._cut = lambda text: self._tk.cut(text, False)
         else:
-            raise ValueError(f"unknown backend {backend!r}")
+            raise fail(f"unknown segmentation backend {backend!r}; use jieba or rjieba")
 
     def cut(self, text: str) -> list[str]:
         """Return the tokens of ``text``, whitespace dropped, Latin words folded."""

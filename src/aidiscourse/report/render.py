@@ -14,6 +14,8 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from aidiscourse.errors import fail
+
 #: Static file name of the vega bundle inside the book's ``_static`` folder.
 VEGA_BUNDLE = "vega-bundle.js"
 
@@ -111,8 +113,6 @@ def cjk_font_path() -> Path:
     SIL Open Font Licence). Located without importing ``mplfonts``."""
     spec = importlib.util.find_spec("mplfonts")
     if spec is None or spec.origin is None:
-        from .errors import fail
-
         raise fail("the CJK font package 'mplfonts' is not installed; run `make install`")
     return Path(spec.origin).parent / "fonts" / "NotoSansCJKsc-Regular.otf"
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .config import Paths, project_paths
-from .corpus import cleaning_audit, document_terms, sentences
-from .manifest import load_manifest, raw_path
+from aidiscourse.config import Paths, project_paths
+from aidiscourse.corpus.load import content_terms, load_cleaning_audit, load_sentences
+from aidiscourse.corpus.cleaning import STEPS
+from aidiscourse.corpus.manifest import load_manifest, raw_path
 
 
 def manifest_table(paths: Paths | None = None) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def cleaning_summary(paths: Paths | None = None) -> pd.DataFrame:
     changed by Traditional -> Simplified conversion).
     """
     paths = paths or project_paths()
-    audit = cleaning_audit(paths)
+    audit = load_cleaning_audit(paths)
     rows = []
     for doc in load_manifest(paths):
         a = audit[audit.doc_id == doc.id].set_index("step")
@@ -62,8 +63,8 @@ def cleaning_summary(paths: Paths | None = None) -> pd.DataFrame:
 def step_matrix(paths: Paths | None = None) -> pd.DataFrame:
     """Items each cleaning step removed or changed (rows: steps in pipeline order;
     columns: documents). Empty where a step does not apply to a document's source type."""
-    audit = cleaning_audit(paths)
-    from .cleaning import STEPS
+    audit = load_cleaning_audit(paths)
+
 
     present = set(audit.step)
     order = [s for s in STEPS if s in present] + [s for s in dict.fromkeys(audit.step) if s not in STEPS]
@@ -78,14 +79,14 @@ def step_matrix(paths: Paths | None = None) -> pd.DataFrame:
 
 def step_examples(paths: Paths | None = None) -> pd.DataFrame:
     """Examples of what the removing and flagging steps took out, per document."""
-    audit = cleaning_audit(paths)
+    audit = load_cleaning_audit(paths)
     audit = audit[(audit["items"] > 0) & (audit.examples != "")]
     return audit[["doc_id", "step", "items", "examples"]].reset_index(drop=True)
 
 
 def section_table(paths: Paths | None = None) -> pd.DataFrame:
     """Sentences and characters per document and section (all sections)."""
-    df = sentences(paths, sections=None, include_flagged=True)
+    df = load_sentences(paths, sections=None, include_flagged=True)
     out = (
         df.assign(chars=df.text.str.len())
         .groupby(["doc_id", "section"], sort=False)
@@ -97,7 +98,7 @@ def section_table(paths: Paths | None = None) -> pd.DataFrame:
 
 def speaker_table(paths: Paths | None = None) -> pd.DataFrame:
     """Turns, sentences and tokens per speaker in the argument text."""
-    df = sentences(paths)
+    df = load_sentences(paths)
     df = df.assign(n_tokens=df.tokens.str.split().str.len())
     return (
         df.groupby(["doc_id", "speaker", "role"], sort=False)
@@ -108,8 +109,8 @@ def speaker_table(paths: Paths | None = None) -> pd.DataFrame:
 
 def size_table(paths: Paths | None = None) -> pd.DataFrame:
     """Sentences, tokens and content terms per document (argument text)."""
-    df = sentences(paths)
-    df = df.assign(n_tokens=df.tokens.str.split().str.len(), n_terms=document_terms(df, paths).str.len())
+    df = load_sentences(paths)
+    df = df.assign(n_tokens=df.tokens.str.split().str.len(), n_terms=content_terms(df, paths).str.len())
     return (
         df.groupby("doc_id", sort=False)
         .agg(sentences=("text", "size"), tokens=("n_tokens", "sum"), terms=("n_terms", "sum"))

@@ -24,6 +24,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from aidiscourse.config import Paths, project_paths
+from aidiscourse.corpus.load import content_terms, load_sentences
+from aidiscourse.errors import fail
+
 #: Default lower bound of a passage, in content terms.
 MIN_TERMS = 25
 #: Default upper bound of a passage, in content terms.
@@ -126,10 +130,10 @@ def build_passages(
     Parameters
     ----------
     sentences : DataFrame
-        The sentence table (:func:`aidiscourse.corpus.sentences`), in text order.
+        The sentence table (:func:`aidiscourse.corpus.load.load_sentences`), in text order.
     terms : Series of list of str
         Content terms of each sentence, aligned with ``sentences``
-        (:func:`aidiscourse.corpus.document_terms`).
+        (:func:`aidiscourse.corpus.load.content_terms`).
     min_terms, max_terms : int
         Target range of a passage in content terms (see the module docstring for the
         rules and their exceptions: a turn shorter than ``min_terms`` stays short, a
@@ -144,14 +148,10 @@ def build_passages(
         ``terms`` (list of content terms).
     """
     if min_terms < 1 or max_terms < min_terms:
-        from .errors import fail
-
         raise fail(f"passage range must satisfy 1 <= min_terms <= max_terms, got {min_terms}..{max_terms}")
     df = sentences.reset_index(drop=True)
     term_lists = list(terms)
     if len(term_lists) != len(df):
-        from .errors import fail
-
         raise fail(f"terms has {len(term_lists)} entries for {len(df)} sentences")
     n_terms = [len(t) for t in term_lists]
 
@@ -200,14 +200,25 @@ def build_passages(
     return pd.DataFrame(records, columns=PASSAGE_COLUMNS)
 
 
-def passages(paths=None, *, min_terms: int = MIN_TERMS, max_terms: int = MAX_TERMS) -> pd.DataFrame:
-    """The passages of the argument text of every document (see :func:`build_passages`)."""
-    from .config import project_paths
-    from .corpus import document_terms, sentences as load_sentences
+def load_passages(paths: Paths | None = None, *, min_terms: int = MIN_TERMS,
+                  max_terms: int = MAX_TERMS) -> pd.DataFrame:
+    """The passages of the argument text of every document (see :func:`build_passages`).
 
+    Parameters
+    ----------
+    paths : Paths, optional
+        The project; found from the current directory by default.
+    min_terms, max_terms : int
+        Target range of a passage in content terms.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PASSAGE_COLUMNS`, one row per passage.
+    """
     paths = paths or project_paths()
     df = load_sentences(paths)
-    return build_passages(df, document_terms(df, paths), min_terms=min_terms, max_terms=max_terms)
+    return build_passages(df, content_terms(df, paths), min_terms=min_terms, max_terms=max_terms)
 
 
 def passage_summary(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,48 +1,57 @@
-"""The cleaned, segmented corpus: one row per sentence, cached under ``data/processed``.
+"""Build the processed corpus: raw texts -> cleaned, structured, segmented sentences.
 
 :func:`prepare` runs cleaning -> structure -> segmentation for every document in the
-manifest, in parallel processes (joblib), caching each document under a key made of
-its raw file's SHA-256, its manifest entry and the code and lexicon version, so that
-adding a document processes only that document. :func:`sentences` returns the table,
-preparing what is stale first.
+manifest, in parallel processes (joblib), caching each document as Parquet under
+``data/processed/docs`` with a key made of its raw file's SHA-256, its manifest entry and
+a fingerprint of the corpus code and lexicons, so that adding a document processes only
+that document. Reading the result is :mod:`aidiscourse.corpus.load`'s job.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
-import pickle
 from pathlib import Path
 
 import pandas as pd
 
-from .cleaning import MOJIBAKE_MARK, clean_text
-from .config import Paths, project_paths
-from .manifest import Document, load_manifest, read_raw
-from .segment import get_segmenter, load_stopwords, split_sentences, terms
-from .structure import ARGUMENT_SECTIONS, split_paragraphs
+from aidiscourse.cache import fingerprint, parquet_key, read_parquet, write_parquet
+from aidiscourse.config import Paths, project_paths
+from aidiscourse.corpus.cleaning import clean_text
+from aidiscourse.corpus.markers import MOJIBAKE_MARK
+from aidiscourse.corpus.manifest import Document, load_manifest, read_raw, verify_raw
+from aidiscourse.corpus.segment import get_segmenter, split_sentences
+from aidiscourse.corpus.structure import ARGUMENT_SECTIONS, split_paragraphs
 
 SENTENCE_COLUMNS = ["doc_id", "section", "paragraph", "sentence", "speaker", "role", "turn", "flag", "text", "tokens"]
 AUDIT_COLUMNS = ["doc_id", "order", "step", "description", "chars_before", "chars_after", "items", "examples"]
-
-_PIPELINE_MODULES = ("normalize.py", "cleaning.py", "structure.py", "segment.py", "corpus.py")
+#: The combined tables, beside one file pair per document under ``docs/``.
+SENTENCES_FILE = "sentences.parquet"
+AUDIT_FILE = "cleaning_audit.parquet"
 
 
 def code_version(paths: Paths) -> str:
-    """Hash of the pipeline's code and lexicons: a change to either invalidates caches."""
-    digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for name in _PIPELINE_MODULES:
-        digest.update((package / name).read_bytes())
-    for lexicon in (paths.user_dict, paths.stopwords_extra):
-        digest.update(lexicon.read_bytes() if lexicon.is_file() else b"-")
-    return digest.hexdigest()
+    """Fingerprint of the corpus code (this whole subpackage) and the lexicons it reads."""
+    return fingerprint(Path(__file__).parent, paths.user_dict, paths.stopwords_extra)
 
 
 def document_key(doc: Document, version: str) -> str:
     """Cache key of one document: raw hash + manifest entry + code version."""
     payload = json.dumps({"entry": doc.record, "code": version}, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:20]
+
+
+def corpus_key(docs, keys: dict[str, str]) -> str:
+    """Key of the combined tables: the documents' keys in manifest order."""
+    return hashlib.sha256("".join(keys[d.id] for d in docs).encode()).hexdigest()[:20]
+
+
+def expected_keys(paths: Paths) -> tuple[list[Document], dict[str, str], str]:
+    """The manifest's documents, each one's cache key and the combined key."""
+    docs = load_manifest(paths)
+    version = code_version(paths)
+    keys = {d.id: document_key(d, version) for d in docs}
+    return docs, keys, corpus_key(docs, keys)
 
 
 def _segmenter_for(paths: Paths, doc: Document, backend: str = "jieba"):
@@ -106,12 +115,20 @@ def process_document(paths: Paths, doc: Document, *, backend: str = "jieba") -> 
     return sentences, audit[AUDIT_COLUMNS]
 
 
-def _cache_file(paths: Paths, doc: Document, key: str) -> Path:
-    return paths.processed / "docs" / f"{doc.id}.{key}.pkl"
+def _cache_files(paths: Paths, doc: Document) -> tuple[Path, Path]:
+    folder = paths.processed / "docs"
+    return folder / f"{doc.id}.sentences.parquet", folder / f"{doc.id}.audit.parquet"
+
+
+def _is_fresh(paths: Paths, doc: Document, key: str) -> bool:
+    return all(parquet_key(f) == key for f in _cache_files(paths, doc))
 
 
 def _process_and_cache(paths: Paths, doc: Document, key: str, backend: str) -> str:
-    _write_pickle(_cache_file(paths, doc, key), process_document(paths, doc, backend=backend))
+    sentences, audit = process_document(paths, doc, backend=backend)
+    sent_file, audit_file = _cache_files(paths, doc)
+    write_parquet(sentences, sent_file, key=key)
+    write_parquet(audit, audit_file, key=key)
     return doc.id
 
 
@@ -146,19 +163,15 @@ def prepare(
     dict
         ``{"documents": n, "processed": n_reprocessed, "sentences": n_rows}``.
 
-    Writes ``data/processed/docs/<id>.<key>.pkl`` per document and
-    ``data/processed/corpus.pkl`` (sentence table and cleaning audit of all documents);
-    ``aidiscourse sentences`` prints the table as TSV.
+    Writes ``data/processed/docs/<id>.sentences.parquet`` and ``<id>.audit.parquet`` per
+    document and the combined :data:`SENTENCES_FILE` and :data:`AUDIT_FILE`, each with its
+    cache key in the Parquet metadata; ``aidiscourse sentences`` prints the table as TSV.
     """
     paths = paths or project_paths()
-    docs = load_manifest(paths)
-    version = code_version(paths)
-    keys = {d.id: document_key(d, version) for d in docs}
+    docs, keys, combined_key = expected_keys(paths)
     for doc in docs:  # refuse changed raw files before any work
-        from .manifest import verify_raw
-
         verify_raw(paths, doc)
-    pending = [d for d in docs if force or not _cache_file(paths, d, keys[d.id]).is_file()]
+    pending = [d for d in docs if force or not _is_fresh(paths, d, keys[d.id])]
     if pending:
         jobs = n_jobs or min(len(pending), os.cpu_count() or 1)
         bar = None
@@ -183,81 +196,22 @@ def prepare(
                     bar.update(len(done))
         if bar:
             bar.close()
-    # drop cache files of older versions and of documents no longer in the manifest
-    wanted = {_cache_file(paths, d, keys[d.id]).name for d in docs}
-    for old in (paths.processed / "docs").glob("*.pkl"):
+    # drop cache files of documents no longer in the manifest
+    wanted = {f.name for d in docs for f in _cache_files(paths, d)}
+    for old in (paths.processed / "docs").glob("*"):
         if old.name not in wanted:
             old.unlink()
 
-    combined_key = hashlib.sha256("".join(keys[d.id] for d in docs).encode()).hexdigest()[:20]
-    combined = paths.processed / "corpus.pkl"
-    if pending or not combined.is_file() or _read_pickle(combined)[0] != combined_key:
-        frames = [_read_pickle(_cache_file(paths, d, keys[d.id])) for d in docs]
-        sentences = pd.concat([f[0] for f in frames], ignore_index=True)
-        audit = pd.concat([f[1] for f in frames], ignore_index=True)
-        _write_pickle(combined, (combined_key, sentences, audit))
+    sent_file, audit_file = paths.processed / SENTENCES_FILE, paths.processed / AUDIT_FILE
+    if pending or parquet_key(sent_file) != combined_key or parquet_key(audit_file) != combined_key:
+        files = [_cache_files(paths, d) for d in docs]
+        sentences = pd.concat([read_parquet(s) for s, _ in files], ignore_index=True)
+        audit = pd.concat([read_parquet(a) for _, a in files], ignore_index=True)
+        write_parquet(audit, audit_file, key=combined_key)
+        write_parquet(sentences, sent_file, key=combined_key)
         n_sentences = len(sentences)
     else:
-        n_sentences = len(_read_pickle(combined)[1])
+        import pyarrow.parquet as pq
+
+        n_sentences = pq.read_metadata(sent_file).num_rows
     return {"documents": len(docs), "processed": len(pending), "sentences": n_sentences}
-
-
-def _read_pickle(path: Path):
-    with open(path, "rb") as fh:
-        return pickle.load(fh)
-
-
-def _write_pickle(path: Path, obj) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "wb") as fh:
-        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
-
-
-def sentences(
-    paths: Paths | None = None,
-    *,
-    sections: tuple[str, ...] | None = ARGUMENT_SECTIONS,
-    include_flagged: bool = False,
-) -> pd.DataFrame:
-    """The sentence table, prepared first if anything changed.
-
-    Parameters
-    ----------
-    sections : tuple of str or None
-        Keep these sections (default: the argument, :data:`ARGUMENT_SECTIONS`);
-        ``None`` keeps all.
-    include_flagged : bool
-        Keep sentences flagged as encoding-damaged.
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`SENTENCE_COLUMNS`, in manifest and text order.
-    """
-    paths = paths or project_paths()
-    prepare(paths, progress=False)
-    df = _read_pickle(paths.processed / "corpus.pkl")[1]
-    if sections is not None:
-        df = df[df.section.isin(sections)]
-    if not include_flagged:
-        df = df[df.flag == ""]
-    return df.reset_index(drop=True)
-
-
-def cleaning_audit(paths: Paths | None = None) -> pd.DataFrame:
-    """The cleaning audit: one row per document and step (see :func:`process_document`)."""
-    paths = paths or project_paths()
-    prepare(paths, progress=False)
-    return _read_pickle(paths.processed / "corpus.pkl")[2]
-
-
-def document_terms(df: pd.DataFrame, paths: Paths | None = None) -> pd.Series:
-    """Content terms of each sentence (stop words, numbers, punctuation removed).
-
-    Returns a Series of lists aligned with ``df``'s index.
-    """
-    paths = paths or project_paths()
-    stop = load_stopwords(str(paths.stopwords_extra))
-    return df["tokens"].map(lambda s: terms(s.split(), stop))

@@ -11,7 +11,8 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .config import Paths, project_paths
+from aidiscourse.config import Paths, project_paths
+from aidiscourse.errors import AidiscourseError
 
 #: Licence statement shown wherever glosses are shown.
 GLOSS_SOURCE = "English glosses: CC-CEDICT (MDBG, CC BY-SA 4.0) and the project's glossary; pinyin: pypinyin."
@@ -61,7 +62,7 @@ def gloss(term: str, *, paths: Paths | None = None, max_senses: int = 2) -> str:
     """
     try:
         glossary_path = str((paths or project_paths()).lexicons / "glossary.tsv")
-    except Exception:  # outside a project: CC-CEDICT only
+    except AidiscourseError:  # outside a project: CC-CEDICT only
         glossary_path = ""
     own = _project_glossary(glossary_path)
     if term in own:

@@ -6,13 +6,17 @@ DataFrames, so they can be tested on small constructed tables.
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from scipy.cluster.hierarchy import leaves_list, linkage
-from scipy.spatial.distance import jensenshannon, squareform
+from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
+
+from aidiscourse.analyses.stats import distance_matrix
+from aidiscourse.config import SEED
+from aidiscourse.errors import fail
 
 
 def profile_table(df: pd.DataFrame, *, index: str, columns: str, values: str) -> pd.DataFrame:
@@ -48,7 +52,7 @@ def correspondence_analysis(table: pd.DataFrame, *, n_components: int = 2) -> tu
     """
     N = table.to_numpy(dtype=float)
     if (N < 0).any() or N.sum() == 0:
-        raise ValueError("correspondence analysis needs non-negative counts with a positive total")
+        raise fail("correspondence analysis needs non-negative counts with a positive total")
     P = N / N.sum()
     r, c = P.sum(axis=1), P.sum(axis=0)
     keep_c = c > 0
@@ -68,27 +72,6 @@ def correspondence_analysis(table: pd.DataFrame, *, n_components: int = 2) -> tu
     rows = pd.DataFrame(F, index=table.index, columns=names)
     cols = pd.DataFrame(G, index=table.columns[keep_c], columns=names)
     return rows, cols, share
-
-
-def distance_matrix(profiles: pd.DataFrame, *, metric: str = "jensenshannon") -> pd.DataFrame:
-    """Pairwise distances between the rows of a documents x features table.
-
-    ``"jensenshannon"``: Jensen-Shannon distance (base 2, in [0, 1]) between the rows
-    normalised to sum to one; ``"euclidean"``: Euclidean distance between raw rows.
-    """
-    X = profiles.to_numpy(dtype=float)
-    n = len(X)
-    D = np.zeros((n, n))
-    for i in range(n):
-        for j in range(i + 1, n):
-            if metric == "jensenshannon":
-                d = jensenshannon(X[i] / X[i].sum(), X[j] / X[j].sum(), base=2)
-            elif metric == "euclidean":
-                d = float(np.linalg.norm(X[i] - X[j]))
-            else:
-                raise ValueError(f"unknown metric {metric!r}")
-            D[i, j] = D[j, i] = d
-    return pd.DataFrame(D, index=profiles.index, columns=profiles.index)
 
 
 def long_distances(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -233,7 +216,7 @@ def square(long: pd.DataFrame, method: str) -> pd.DataFrame:
     return D
 
 
-def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, random_state: int | None = None) -> tuple[float, float, int]:
+def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, random_state: int = SEED) -> tuple[float, float, int]:
     """Mantel test of two distance matrices: Spearman rho of their pairs and a one-sided
     permutation p-value (permuting the documents of ``b``).
 
@@ -271,7 +254,7 @@ def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, rand
     return float(rho_obs), hits / (n_permutations + 1), n_permutations + 1
 
 
-def mantel_table(matrices: Mapping[str, pd.DataFrame], *, random_state: int | None = None) -> pd.DataFrame:
+def mantel_table(matrices: Mapping[str, pd.DataFrame], *, random_state: int = SEED) -> pd.DataFrame:
     """Mantel tests for every pair of methods: method_a, method_b, rho, p_value, n_pairs."""
     names = list(matrices)
     rows = []
@@ -281,3 +264,67 @@ def mantel_table(matrices: Mapping[str, pd.DataFrame], *, random_state: int | No
             n_docs = len(set(matrices[x].index) & set(matrices[y].index))
             rows.append((x, y, rho, p, n_docs * (n_docs - 1) // 2))
     return pd.DataFrame(rows, columns=["method_a", "method_b", "rho", "p_value", "n_pairs"])
+
+
+def contributing_terms(profile: pd.DataFrame, cols: pd.DataFrame, *, n: int = 25) -> pd.DataFrame:
+    """The ``n`` terms that contribute most to the first dimensions of a correspondence map.
+
+    Parameters
+    ----------
+    profile : DataFrame of shape (n_docs, n_terms)
+        The counts the map was computed from.
+    cols : DataFrame of shape (n_terms, n_components)
+        Column coordinates from :func:`correspondence_analysis`.
+
+    Returns
+    -------
+    DataFrame
+        term, then one column per dimension, most contributing first.
+    """
+    mass = profile.sum(axis=0) / profile.to_numpy().sum()
+    contribution = (cols ** 2).mul(mass.reindex(cols.index), axis=0).sum(axis=1)
+    return cols.loc[contribution.sort_values(ascending=False).index[:n]].rename_axis("term").reset_index()
+
+
+def claims_table(read, *, steps: pd.DataFrame, mantel: pd.DataFrame, doc_map: pd.DataFrame,
+                 share: Sequence[float]) -> pd.DataFrame:
+    """The chapter's claims, each generated from the tables, with the evidence behind it.
+
+    Parameters
+    ----------
+    read : callable
+        ``read(name) -> DataFrame`` for a file in ``results/``.
+    steps, mantel, doc_map : DataFrame
+        Merge steps, Mantel table and document coordinates of this chapter.
+    share : sequence of float
+        Inertia share of the map's dimensions.
+
+    Returns
+    -------
+    DataFrame
+        claim, evidence; numbered from 1.
+    """
+    tone = read("sentiment_by_document.csv").sort_values("mean")
+    formulaic = read("termfreq_formulaic.csv").sort_values("share")
+    strongest, weakest = mantel.loc[mantel.rho.idxmax()], mantel.loc[mantel.rho.idxmin()]
+    densest, pos, neg = formulaic.iloc[-1], tone.iloc[-1], tone.iloc[0]
+    claims = [
+        (f"By combined distance, {steps.iloc[0].cluster_a} and {steps.iloc[0].cluster_b} are the closest pair of documents.",
+         "results/synthesis_distances.csv; heatmap above"),
+        (f"Of the four methods, {strongest.method_a} and {strongest.method_b} rank the pairs of documents most alike "
+         f"(Mantel rho {strongest.rho:.2f}, exact p {strongest.p_value:.3f}); {weakest.method_a} and {weakest.method_b} least "
+         f"(rho {weakest.rho:.2f}).", "results/synthesis_agreement.csv"),
+        (f"{densest.doc_id} uses the densest formulaic political language "
+         f"({densest.share:.2f}% of word tokens, 95% CI {densest.ci_low:.2f}-{densest.ci_high:.2f}).",
+         "results/termfreq_formulaic.csv; Term frequency chapter"),
+        (f"{pos.doc_id} has the most positive mean sentence tone ({pos['mean']:.2f}, "
+         f"95% CI {pos.ci_low:.2f} to {pos.ci_high:.2f}), {neg.doc_id} the least "
+         f"({neg['mean']:.2f}, {neg.ci_low:.2f} to {neg.ci_high:.2f}).",
+         "results/sentiment_by_document.csv; Tone chapter"),
+        (f"The correspondence map's first dimension separates {doc_map.loc[doc_map.dim1.idxmin(), 'doc_id']} from "
+         f"{doc_map.loc[doc_map.dim1.idxmax(), 'doc_id']} and carries {share[0]:.0%} of the inertia.",
+         "results/synthesis_map.csv; map above"),
+    ]
+    ledger = pd.DataFrame(claims, columns=["claim", "evidence"])
+    ledger.index = range(1, len(ledger) + 1)
+    return ledger

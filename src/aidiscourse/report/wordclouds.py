@@ -1,7 +1,7 @@
 """Word clouds in Chinese, drawn the same way for every document.
 
 Every cloud has the same size, the same colour map and the same seed, and draws with the
-CJK font the package installs (:func:`aidiscourse.figures.cjk_font_path`), so clouds compare
+CJK font the package installs (:func:`aidiscourse.report.render.cjk_font_path`), so clouds compare
 across documents and two runs give the same pixels. A cloud is a picture for orientation;
 the numbers behind it are in the chapter's tables.
 """
@@ -11,9 +11,11 @@ import io
 from typing import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
-from .config import SEED
-from .figures import cjk_font_path, uncovered_characters
+from aidiscourse.config import SEED
+from aidiscourse.errors import fail
+from aidiscourse.report.render import cjk_font_path, configure_matplotlib, uncovered_characters
 
 #: Size of every cloud in pixels.
 WIDTH, HEIGHT = 640, 400
@@ -54,17 +56,22 @@ def make_cloud(frequencies: Mapping[str, float], *, max_words: int = 80, width: 
     -------
     wordcloud.WordCloud
         The fitted cloud; ``.layout_`` lists the words drawn, ``.to_array()`` the pixels.
+
+    Raises
+    ------
+    AidiscourseError
+        If no term has a positive weight.
     """
     from wordcloud import WordCloud
 
     items = sorted(((w, float(v)) for w, v in frequencies.items() if v > 0), key=lambda x: (-x[1], x[0]))[:max_words]
+    if not items:
+        raise fail("a word cloud needs at least one term with a positive weight")
     wc = WordCloud(
         font_path=str(cjk_font_path()), width=width, height=height, background_color="white",
         colormap=cloud_colormap(colormap), random_state=random_state, max_words=max_words, prefer_horizontal=1.0,
         collocations=False, normalize_plurals=False, include_numbers=True, margin=4,
     )
-    if not items:
-        raise ValueError("a word cloud needs at least one term with a positive weight")
     return wc.generate_from_frequencies(dict(items))
 
 
@@ -99,8 +106,6 @@ def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: 
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .figures import configure_matplotlib
-
     configure_matplotlib()
     n = len(clouds)
     ncols = max(1, min(ncols, n))
@@ -117,3 +122,30 @@ def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: 
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     plt.close(fig)
     return buf.getvalue()
+
+
+def document_clouds(table: pd.DataFrame, weight: str, *, max_words: int = 80, ncols: int = 2,
+                    random_state: int = SEED) -> bytes:
+    """One cloud per document, sized by a column of a term table, in a grid (PNG bytes).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns doc_id, term and ``weight`` (e.g. a frequency table's ``per_10k`` or a
+        keyness table's ``g2``).
+    weight : str
+        The column that sizes the terms.
+    max_words, random_state
+        See :func:`make_cloud`.
+    ncols : int
+        Clouds per row (:func:`cloud_grid`).
+
+    Returns
+    -------
+    bytes
+        A PNG image, documents in their order in ``table``, each titled with its id.
+    """
+    groups = list(table.groupby("doc_id", sort=False))
+    clouds = [make_cloud(dict(zip(g["term"], g[weight])), max_words=max_words, random_state=random_state)
+              for _, g in groups]
+    return cloud_grid(clouds, [doc for doc, _ in groups], ncols=ncols)

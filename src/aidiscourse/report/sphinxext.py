@@ -39,8 +39,8 @@ def git_commit(root: Path) -> str:
 
 def build_info_markdown(root: Path) -> str:
     """Markdown tables: version and commit, documents with SHA-256, package versions."""
-    from .config import Paths
-    from .manifest import load_manifest
+    from aidiscourse.config import Paths
+    from aidiscourse.corpus.manifest import load_manifest
 
     lines = ["| | |", "|---|---|", f"| book version | {book_version()} |", f"| git commit | `{git_commit(root)}` |", ""]
     lines += ["## Documents", "", "| id | file | SHA-256 |", "|---|---|---|"]
@@ -72,8 +72,8 @@ DOCUMENTS_MARKER = "<!-- manifest-documents -->"
 
 def documents_markdown(root: Path) -> str:
     """A Markdown table of the documents in the manifest, in manifest order."""
-    from .config import Paths
-    from .manifest import load_manifest
+    from aidiscourse.config import Paths
+    from aidiscourse.corpus.manifest import load_manifest
 
     def cell(text: str) -> str:
         return str(text).replace("|", "\\|").replace("\n", " ")

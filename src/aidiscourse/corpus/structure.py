@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .cleaning import SECTION_MARK_RE
-from .manifest import Document, Person
-from .normalize import CJK, to_simplified
+from aidiscourse.corpus.markers import SECTION_MARK_RE
+from aidiscourse.corpus.manifest import Document, Person
+from aidiscourse.corpus.normalize import CJK, to_simplified
 
 #: The sections whose sentences the analyses read by default.
 ARGUMENT_SECTIONS = ("body",)
@@ -95,7 +95,7 @@ def split_paragraphs(cleaned: str, doc: Document) -> list[Paragraph]:
     Parameters
     ----------
     cleaned : str
-        Output of :func:`aidiscourse.cleaning.clean_text`.
+        Output of :func:`aidiscourse.corpus.cleaning.clean_text`.
     doc : Document
 
     Returns

@@ -2,31 +2,23 @@
 
 jupyter-cache re-executes a notebook only when its code cells change. The chapters'
 results also depend on the package code, the raw texts, the manifest and the lexicons, so
-``python -m aidiscourse.buildcache`` (run by ``make book`` before building) clears the
+``python -m aidiscourse.report.buildcache`` (run by ``make book`` before building) clears the
 cache whenever any of those inputs changed since the last build. An unchanged project
 keeps its cache and rebuilds in seconds.
 """
 from __future__ import annotations
 
-import hashlib
 import shutil
 import sys
 from pathlib import Path
 
-#: Inputs of the notebooks besides their own code, relative to the project root.
-INPUT_GLOBS = ("src/aidiscourse/**/*.py", "src/aidiscourse/**/*.json", "data/**/*")
-EXCLUDE_PARTS = ("processed", "__pycache__")
+from aidiscourse.cache import fingerprint
+from aidiscourse.config import find_root
 
 
 def inputs_fingerprint(root: Path) -> str:
-    """SHA-256 over the paths and contents of every notebook input."""
-    digest = hashlib.sha256()
-    files = sorted({p for pattern in INPUT_GLOBS for p in root.glob(pattern)
-                    if p.is_file() and not any(part in EXCLUDE_PARTS for part in p.relative_to(root).parts)})
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
-        digest.update(hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    """Fingerprint of every notebook input: the package's code and the project's data."""
+    return fingerprint(root / "src" / "aidiscourse", root / "data")
 
 
 def refresh(root: Path, cache: Path) -> bool:
@@ -46,8 +38,6 @@ def refresh(root: Path, cache: Path) -> bool:
 
 
 def main() -> int:
-    from .config import find_root
-
     root = find_root()
     if refresh(root, root / "_build" / ".jupyter_cache"):
         print("notebook inputs changed: every chapter will be executed", file=sys.stderr)

@@ -1,0 +1,180 @@
+"""Contexts: what a count means where the word is used.
+
+A keyword-in-context concordance (:func:`kwic`), rendered as HTML with every piece of
+document text escaped (:class:`Concordance`), and the collocates of a term per document
+(:func:`collocations`).
+"""
+from __future__ import annotations
+
+import html
+from collections import Counter
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from aidiscourse.analyses.frequency import sentence_terms
+from aidiscourse.analyses.keyness import term_lists
+from aidiscourse.analyses.stats import appearance_order, log_likelihood, order_by_appearance
+from aidiscourse.config import SEED
+
+KWIC_COLUMNS = ["doc_id", "speaker", "role", "paragraph", "sentence", "left", "keyword", "right", "hits"]
+
+
+# --- keyword in context ------------------------------------------------------------------
+
+
+def _join(tokens: Sequence[str]) -> str:
+    """Tokens as text: no space between them, except between two Latin words or numbers."""
+    out = ""
+    for t in tokens:
+        if out and out[-1].isascii() and out[-1].isalnum() and t[:1].isascii() and t[:1].isalnum():
+            out += " "
+        out += t
+    return out
+
+
+def kwic(df: pd.DataFrame, term: str, *, window: int = 10, max_per_doc: int | None = 5,
+         random_state: int = SEED) -> pd.DataFrame:
+    """Keyword in context: occurrences of ``term`` as a token, with tokens either side.
+
+    Context stays within the sentence. If a document has more than ``max_per_doc``
+    occurrences, a random sample (seeded) is shown, in text order.
+
+    Returns
+    -------
+    DataFrame
+        Columns doc_id, speaker, role, paragraph, sentence, left, keyword, right, hits
+        (the document's total number of occurrences).
+    """
+    rows = []
+    for doc, g in df.groupby("doc_id", sort=False):
+        found = []
+        for r in g.itertuples(index=False):
+            toks = r.tokens.split()
+            for i, t in enumerate(toks):
+                if t == term:
+                    found.append((doc, r.speaker, r.role, r.paragraph, r.sentence,
+                                  _join(toks[max(0, i - window):i]), t, _join(toks[i + 1:i + 1 + window])))
+        hits = len(found)
+        if max_per_doc is not None and hits > max_per_doc:
+            rng = np.random.default_rng([random_state, hits])
+            found = [found[i] for i in sorted(rng.choice(hits, size=max_per_doc, replace=False))]
+        rows += [(*f, hits) for f in found]
+    return pd.DataFrame(rows, columns=KWIC_COLUMNS)
+
+
+def concordance_html(table: pd.DataFrame) -> str:
+    """HTML of a :func:`kwic` table: right-aligned left context, the keyword marked.
+
+    Every value is passed through :func:`html.escape`, so text such as ``<script>`` in a
+    document is shown, never run.
+    """
+    e = html.escape
+    head = "<tr><th>document</th><th>speaker</th><th style='text-align:right'>left</th><th>keyword</th><th>right</th></tr>"
+    body = []
+    for r in table.itertuples(index=False):
+        who = e(str(r.speaker)) + (f" ({e(str(r.role))})" if r.role else "")
+        body.append(
+            f"<tr><td>{e(str(r.doc_id))} ¶{e(str(r.paragraph))}</td><td>{who}</td>"
+            f"<td style='text-align:right;white-space:nowrap'>{e(str(r.left))}</td>"
+            f"<td style='text-align:center'><mark>{e(str(r.keyword))}</mark></td>"
+            f"<td style='text-align:left;white-space:nowrap'>{e(str(r.right))}</td></tr>"
+        )
+    return "<table class='aid-kwic'>" + head + "".join(body) + "</table>"
+
+
+class Concordance:
+    """A KWIC table that renders as HTML with every piece of document text escaped."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+
+    def _repr_html_(self) -> str:
+        return concordance_html(self.table)
+
+    def __repr__(self) -> str:
+        return self.table.to_string()
+
+
+def concordance(df: pd.DataFrame, terms: Sequence[str], *, window: int = 10, max_per_doc: int | None = 5,
+                random_state: int = SEED) -> Concordance:
+    """One :class:`Concordance` of several terms, term by term (see :func:`kwic`)."""
+    frames = [kwic(df, t, window=window, max_per_doc=max_per_doc, random_state=random_state) for t in terms]
+    return Concordance(pd.concat(frames, ignore_index=True))
+
+
+# --- collocations ------------------------------------------------------------------------
+
+
+def collocations(df: pd.DataFrame, node: str, *, window: int = 5, min_count: int = 3) -> pd.DataFrame:
+    """Collocates of ``node`` per document: content terms within ``window`` terms of it.
+
+    The window spans ``window`` content terms on each side, within the sentence. For each
+    candidate ``w`` the 2x2 table is: w inside / outside the node's windows, against all
+    other term positions inside / outside them; G2 is
+    :func:`~aidiscourse.analyses.stats.log_likelihood` of that table and ``PMI = log2(O / E)``
+    with ``O`` the co-occurrences and ``E = W * f(w) / N`` (``W`` positions inside the windows,
+    ``N`` term tokens of the document).
+
+    Parameters
+    ----------
+    df : DataFrame
+        Sentence table with ``terms``.
+
+    Returns
+    -------
+    DataFrame
+        Columns doc_id, node, collocate, o, e, pmi, g2 for collocates seen at least ``min_count``
+        times and more often than expected; sorted by document, g2 descending, collocate.
+    """
+    rows = []
+    for doc, sentences in sentence_terms(df).groupby(df["doc_id"], sort=False):
+        freq = Counter(t for ts in sentences for t in ts)
+        n = sum(freq.values())
+        co: Counter = Counter()
+        w_total = 0
+        for ts in sentences:
+            for i, t in enumerate(ts):
+                if t != node:
+                    continue
+                span = [x for j, x in enumerate(ts[max(0, i - window):i + window + 1], start=max(0, i - window)) if j != i]
+                co.update(span)
+                w_total += len(span)
+        if not w_total:
+            continue
+        cand = sorted(w for w, o in co.items() if o >= min_count and w != node)
+        if not cand:
+            continue
+        o = np.array([co[w] for w in cand], dtype=float)
+        f = np.array([freq[w] for w in cand], dtype=float)
+        e = w_total * f / n
+        g2 = log_likelihood(o, f - o, w_total, n - w_total)
+        for w, oi, ei, gi in zip(cand, o, e, g2):
+            if oi > ei:
+                rows.append((doc, node, w, int(oi), ei, float(np.log2(oi / ei)), float(gi)))
+    out = pd.DataFrame(rows, columns=["doc_id", "node", "collocate", "o", "e", "pmi", "g2"])
+    return order_by_appearance(out, "doc_id", order=appearance_order(df, "doc_id"), then=["g2", "collocate"],
+                               ascending=[False, True])
+
+
+def collocation_summary(coll: pd.DataFrame, *, n: int = 6) -> pd.DataFrame:
+    """One row per document and node term with its ``n`` strongest collocates (by G2)."""
+    return term_lists(coll, by=["doc_id", "node"], column="collocate", n=n).rename(columns={"collocate": "collocates"})
+
+
+def collocate_grid(coll: pd.DataFrame, nodes: Sequence[str], *, docs: Sequence[str], n: int = 6) -> pd.DataFrame:
+    """Documents x node terms, each cell the ``n`` strongest collocates ("" where none).
+
+    Parameters
+    ----------
+    coll : DataFrame
+        :func:`collocations` of one or more nodes.
+    nodes : sequence of str
+        The columns, in this order.
+    docs : sequence of str
+        Document order; documents without any collocate are left out.
+    """
+    summary = collocation_summary(coll, n=n).pivot(index="doc_id", columns="node", values="collocates")
+    present = set(coll["doc_id"])
+    return summary.reindex(index=[d for d in docs if d in present], columns=list(nodes)).fillna("")

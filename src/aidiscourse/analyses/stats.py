@@ -1,0 +1,247 @@
+"""Statistics shared by the analyses: distances between profiles, and table ordering.
+
+Small functions of arrays and tables, with no knowledge of the corpus, so every analysis
+computes a thing one way.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy.spatial.distance import jensenshannon
+
+from aidiscourse.errors import fail
+
+
+def order_by_appearance(df: pd.DataFrame, key: str | Sequence[str], *, order: Sequence | None = None,
+                        then: Sequence[str] = (), ascending: Sequence[bool] = ()) -> pd.DataFrame:
+    """Sort rows by the position of their ``key`` in ``order``, then by ``then`` (stable).
+
+    Parameters
+    ----------
+    df : DataFrame
+    key : str or sequence of str
+        Column(s) whose values are ranked; several columns rank by tuples.
+    order : sequence, optional
+        The values (tuples for several columns) in the wanted order; by default their
+        order of first appearance in ``df``.
+    then : sequence of str
+        Further sort columns, each ascending unless ``ascending`` says otherwise.
+    ascending : sequence of bool
+        One flag per column of ``then``.
+
+    Returns
+    -------
+    DataFrame
+        Sorted, with a fresh 0..n-1 index.
+    """
+    cols = [key] if isinstance(key, str) else list(key)
+    values = df[cols[0]].tolist() if len(cols) == 1 else [tuple(r) for r in df[cols].to_numpy().tolist()]
+    if order is None:
+        order = list(dict.fromkeys(values))
+    rank = {v: i for i, v in enumerate(order)}
+    flags = list(ascending) or [True] * len(then)
+    out = df.assign(__rank=[rank.get(v, len(rank)) for v in values])
+    out = out.sort_values(["__rank", *then], ascending=[True, *flags], kind="mergesort")
+    return out.drop(columns="__rank").reset_index(drop=True)
+
+
+def distance_matrix(profiles: pd.DataFrame, *, metric: str = "jensenshannon") -> pd.DataFrame:
+    """Pairwise distances between the rows of a documents x features table.
+
+    ``"jensenshannon"``: Jensen-Shannon distance (base 2, in [0, 1]) between the rows
+    normalised to sum to one; ``"euclidean"``: Euclidean distance between raw rows.
+    """
+    X = profiles.to_numpy(dtype=float)
+    n = len(X)
+    D = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if metric == "jensenshannon":
+                d = jensenshannon(X[i] / X[i].sum(), X[j] / X[j].sum(), base=2)
+            elif metric == "euclidean":
+                d = float(np.linalg.norm(X[i] - X[j]))
+            else:
+                raise fail(f"unknown distance metric {metric!r}; use jensenshannon or euclidean")
+            D[i, j] = D[j, i] = d
+    return pd.DataFrame(D, index=profiles.index, columns=profiles.index)
+
+
+
+
+def appearance_order(df: pd.DataFrame, key: str | Sequence[str]) -> list:
+    """The values of ``key`` in order of first appearance: the default ``order`` of
+    :func:`order_by_appearance` (scalars for one column, tuples for several).
+
+    >>> appearance_order(pd.DataFrame({"doc_id": ["b", "a", "b"]}), "doc_id")
+    ['b', 'a']
+    """
+    cols = [key] if isinstance(key, str) else list(key)
+    values = df[cols[0]].tolist() if len(cols) == 1 else [tuple(r) for r in df[cols].to_numpy().tolist()]
+    return list(dict.fromkeys(values))
+
+
+# --- keyness: two corpora compared term by term ---------------------------------------------
+# References: Dunning, T. (1993). Accurate methods for the statistics of surprise and
+# coincidence. *Computational Linguistics* 19(1), 61-74. Hardie, A. (2014). Log Ratio: an
+# informal introduction. CASS, Lancaster University. Benjamini, Y. and Hochberg, Y. (1995).
+# Controlling the false discovery rate. *JRSS B* 57(1), 289-300.
+
+
+def log_likelihood(a, b, c, d) -> np.ndarray:
+    """Log-likelihood G2 of a term's frequency in a target against a reference corpus.
+
+    The full 2x2 contingency form (Dunning 1993): with the table
+
+    ============  ========  ==========
+    ..            target    reference
+    ============  ========  ==========
+    term          a         b
+    other words   c - a     d - b
+    ============  ========  ==========
+
+    ``G2 = 2 * sum(O * ln(O / E))`` over the four cells, with ``E`` the expected counts under
+    independence and ``0 * ln 0 = 0``. This is the G test of independence of the table
+    (``scipy.stats.chi2_contingency(..., correction=False, lambda_="log-likelihood")``). The
+    two-cell shortcut of Rayson and Garside (2000), which drops the "other words" row, gives
+    slightly smaller values. G2 is never negative; the direction is in :func:`log_ratio`.
+
+    Parameters
+    ----------
+    a, b : array-like of int
+        Count of the term in the target and in the reference.
+    c, d : array-like of int
+        Sizes (word tokens) of the target and the reference.
+
+    Returns
+    -------
+    ndarray of float
+        Broadcast shape of the inputs.
+
+    Examples
+    --------
+    >>> round(float(log_likelihood(10, 0, 100, 100)), 4)  # 2*(10 ln 2 + 90 ln(90/95) + 100 ln(100/95))
+    14.3895
+    """
+    a, b, c, d = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (a, b, c, d)))
+    n = c + d
+    obs = np.stack([a, b, c - a, d - b])
+    rows = np.stack([a + b, a + b, n - a - b, n - a - b])
+    cols = np.stack([c, d, c, d])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exp = rows * cols / n
+        cells = np.where(obs > 0, obs * np.log(obs / exp), 0.0)
+    return 2 * cells.sum(axis=0)
+
+
+def log_ratio(a, b, c, d, *, zero: float = 0.5) -> np.ndarray:
+    """Log ratio (Hardie 2014): ``log2((a / c) / (b / d))``, the binary log of the ratio of
+    relative frequencies. 1 means twice as frequent in the target; -1 half as frequent.
+
+    A zero count is replaced by ``zero`` (0.5, Hardie's convention), so that terms absent
+    from one side get a finite, conservative value.
+
+    Parameters
+    ----------
+    a, b : array-like of int
+        Count of the term in the target and in the reference.
+    c, d : array-like of int
+        Sizes of the target and the reference.
+
+    Returns
+    -------
+    ndarray of float
+
+    Examples
+    --------
+    >>> float(log_ratio(20, 10, 1000, 2000))
+    2.0
+    >>> float(log_ratio(4, 0, 100, 100))  # 0 -> 0.5
+    3.0
+    """
+    a, b, c, d = (np.asarray(x, dtype=float) for x in (a, b, c, d))
+    a = np.where(a == 0, zero, a)
+    b = np.where(b == 0, zero, b)
+    return np.log2((a / c) / (b / d))
+
+
+def p_values(g2) -> np.ndarray:
+    """p-values of G2 statistics (chi-squared with one degree of freedom).
+
+    Parameters
+    ----------
+    g2 : array-like of float, shape (n,)
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+    """
+    from scipy.stats import chi2
+
+    return chi2.sf(np.asarray(g2, dtype=float), 1)
+
+
+def adjust_bh(p) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (``scipy.stats.false_discovery_control``).
+
+    Parameters
+    ----------
+    p : array-like of float, shape (n,)
+
+    Returns
+    -------
+    ndarray of float, shape (n,)
+        In the input's order; an empty input stays empty.
+    """
+    from scipy.stats import false_discovery_control
+
+    p = np.asarray(p, dtype=float)
+    return false_discovery_control(p, method="bh") if len(p) else p
+
+
+def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
+    """Jaccard index ``|A & B| / |A | B|`` of two sets (1.0 for two empty sets).
+
+    >>> jaccard("abc", "bcd")
+    0.5
+    """
+    a, b = set(a), set(b)
+    return len(a & b) / len(a | b) if a | b else 1.0
+
+
+def gries_dp(counts: Sequence[float], sizes: Sequence[float]) -> tuple[float, float]:
+    """Gries's deviation of proportions DP (2008) and its normalised form DP_norm.
+
+    ``DP = 0.5 * sum(|v_i - s_i|)`` with ``v_i`` the share of the term's occurrences in part i
+    and ``s_i`` the part's share of the corpus. 0 means the term is spread exactly like the
+    text; values near 1 mean it is concentrated in a small part. ``DP_norm = DP / (1 - min s_i)``
+    (Lijffijt and Gries 2012, *IJCL* 17(1), 147-149) rescales to [0, 1].
+
+    Parameters
+    ----------
+    counts : sequence of float, shape (k,)
+        Occurrences of the term in each of ``k`` parts.
+    sizes : sequence of float, shape (k,)
+        Sizes of the parts.
+
+    Returns
+    -------
+    (float, float)
+        DP and DP_norm; both NaN if the term never occurs.
+
+    Examples
+    --------
+    >>> gries_dp([1, 1], [10, 10])
+    (0.0, 0.0)
+    >>> gries_dp([2, 0], [10, 10])
+    (0.5, 1.0)
+    """
+    v = np.asarray(counts, dtype=float)
+    s = np.asarray(sizes, dtype=float)
+    if v.sum() == 0:
+        return float("nan"), float("nan")
+    v, s = v / v.sum(), s / s.sum()
+    dp = 0.5 * float(np.abs(v - s).sum())
+    denom = float(1 - s.min())
+    return dp, (dp / denom if denom > 0 else float("nan"))

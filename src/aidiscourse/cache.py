@@ -1,0 +1,105 @@
+"""Caches: one way to fingerprint inputs and one way to write a file.
+
+Every cache in the project (the processed corpus, the topic search, the notebook cache)
+is keyed by :func:`fingerprint` over whole folders of code and data, so that moving or
+splitting a module can never leave a cache that should have been invalidated. Files are
+written by :func:`atomic_write` (never half-written) and tables as Parquet with their
+cache key in the file's metadata (:func:`write_parquet`, :func:`read_parquet`); nothing
+is pickled, because loading a pickle runs code.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+#: Parts of a path that never count as inputs.
+IGNORED_PARTS = frozenset({"__pycache__", "processed", ".ipynb_checkpoints"})
+IGNORED_SUFFIXES = frozenset({".pyc", ".tmp"})
+KEY_FIELD = b"aidiscourse.cache_key"
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
+def fingerprint(*inputs: str | os.PathLike, extra: Iterable[str] = ()) -> str:
+    """SHA-256 over the relative names and contents of every file under ``inputs``.
+
+    Parameters
+    ----------
+    *inputs : path-like
+        Files or folders (searched recursively); missing ones count as absent.
+    extra : iterable of str
+        Further strings that belong in the key (parameters, versions).
+
+    Returns
+    -------
+    str
+        64 hexadecimal digits; equal for equal inputs, whatever the order of ``inputs``.
+    """
+    digest = hashlib.sha256()
+    for top in sorted(Path(p) for p in inputs):
+        files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
+        digest.update(f"{top.name}\0{len(files)}\0".encode())
+        for path in files:
+            rel = path.relative_to(top)
+            if not path.is_file() or IGNORED_PARTS.intersection(rel.parts) or path.suffix in IGNORED_SUFFIXES:
+                continue
+            digest.update(rel.as_posix().encode("utf-8") + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for item in extra:
+        digest.update(str(item).encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
+
+    A reader sees the old file or the new one, never a partial one, even when two
+    processes write the same path at once.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes files private; keep the usual permissions
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Path:
+    """Write ``df`` as Parquet with ``key`` in the file's metadata (atomically)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key.encode()})
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink, compression="zstd")
+    return atomic_write(path, sink.getvalue().to_pybytes())
+
+
+def parquet_key(path: str | os.PathLike) -> str | None:
+    """The cache key stored in a Parquet file, or None if the file is missing or unreadable."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_schema(path).metadata or {}
+    except (OSError, ValueError):
+        return None
+    key = meta.get(KEY_FIELD)
+    return key.decode() if key is not None else None
+
+
+def read_parquet(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by :func:`write_parquet`."""
+    return pd.read_parquet(path)

@@ -1,0 +1,1 @@
+"""Raw texts -> the processed corpus: one row per sentence, with its section, paragraph and speaker."""

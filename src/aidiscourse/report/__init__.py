@@ -1,0 +1,1 @@
+"""Findings -> the book: result tables, charts, glosses, word clouds and the Sphinx extension."""

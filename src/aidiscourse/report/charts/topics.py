@@ -1,0 +1,242 @@
+"""Charts of the topics chapter (Altair; render them with :func:`aidiscourse.report.render.show`).
+
+Each function takes the tables of :mod:`aidiscourse.analyses.topics` and the topics' display
+names (:func:`aidiscourse.analyses.topics.labels.topic_names`), and returns a chart.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from aidiscourse.analyses.topics.model import MODELS
+
+
+def _name_order(names: dict[int, str]) -> list[str]:
+    """Display names in topic order (1, 2, ...)."""
+    return [names[t] for t in sorted(names)]
+
+
+def _topic_color(names: dict[int, str], *, title: str = "topic"):
+    order = _name_order(names)
+    scheme = "tableau10" if len(order) <= 10 else "tableau20"
+    return alt.Color("name:N", sort=order, scale=alt.Scale(domain=order, scheme=scheme), title=title,
+                     legend=alt.Legend(labelLimit=360))
+
+
+def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int]):
+    """Coherence (mean +- 1 sd over seeds) and stability against K, one line per model;
+    the chosen (model, K) ringed.
+
+    Parameters
+    ----------
+    selection : DataFrame
+        Columns model, k, coherence_npmi, coherence_sd, stability
+        (:attr:`aidiscourse.analyses.topics.selection.Search.selection`).
+    chosen : (str, int)
+        The chosen model and K.
+    """
+    data = selection.assign(
+        low=selection.coherence_npmi - selection.coherence_sd.fillna(0),
+        high=selection.coherence_npmi + selection.coherence_sd.fillna(0),
+        chosen=(selection.model == chosen[0]) & (selection.k == chosen[1]),
+    )
+    base = alt.Chart(data).encode(
+        x=alt.X("k:O", title="number of topics K", axis=alt.Axis(labelAngle=0)),
+        color=alt.Color("model:N", sort=list(MODELS), title="model"),
+    )
+    ring = alt.Chart(data).transform_filter("datum.chosen").mark_point(
+        size=320, filled=False, strokeWidth=2, color="black").encode(x="k:O")
+    tooltip = ["model", "k", alt.Tooltip("coherence_npmi:Q", format=".3f"), alt.Tooltip("coherence_sd:Q", format=".3f"),
+               alt.Tooltip("stability:Q", format=".3f")]
+    coherence = (
+        base.mark_line(point=True).encode(y=alt.Y("coherence_npmi:Q", title="coherence (mean NPMI of top-term pairs)"),
+                                          tooltip=tooltip)
+        + base.mark_errorbar().encode(y=alt.Y("low:Q", title=None), y2="high:Q")
+        + ring.encode(y="coherence_npmi:Q")
+    ).properties(width=300, height=220, title="Coherence")
+    stability = (
+        base.mark_line(point=True).encode(y=alt.Y("stability:Q", title="stability (matched cosine across seeds)",
+                                                  scale=alt.Scale(zero=False)), tooltip=tooltip)
+        + ring.encode(y="stability:Q")
+    ).properties(width=300, height=220, title="Stability")
+    return alt.hconcat(coherence, stability)
+
+
+def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = 5):
+    """Top terms of each topic with their weights, one small panel per topic.
+
+    Parameters
+    ----------
+    terms : DataFrame
+        Columns topic, rank, term, weight of one model
+        (:func:`aidiscourse.analyses.topics.inspect.topic_terms`).
+    names : dict of int -> str
+        Display name of each topic.
+    columns : int
+        Panels per row.
+    """
+    data = terms.assign(name=terms.topic.map(names))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("weight:Q", title="weight in topic"),
+            y=alt.Y("term:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None),
+            color=alt.Color("name:N", legend=None, sort=_name_order(names),
+                            scale=alt.Scale(scheme="tableau10" if len(names) <= 10 else "tableau20")),
+            tooltip=["name", "rank", "term", alt.Tooltip("weight:Q", format=".4f")],
+        )
+        .properties(width=150, height=160)
+        .facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None), columns=columns)
+        .resolve_scale(y="independent")
+    )
+
+
+def stacked_chart(proportions: pd.DataFrame, names: dict[int, str], *, group: str = "doc_id", title: str = ""):
+    """Stacked bars of topic proportions, one bar per group (rows in the table's order).
+
+    Parameters
+    ----------
+    proportions : DataFrame
+        Columns ``group``, topic, proportion
+        (:func:`aidiscourse.analyses.topics.inspect.group_proportions`).
+    names : dict of int -> str
+        Display name of each topic.
+    group : str
+        The column with one bar per value.
+    title : str
+    """
+    data = proportions.assign(name=proportions.topic.map(names))
+    order = list(dict.fromkeys(data[group]))
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{group}:N", sort=order, title=None),
+            x=alt.X("proportion:Q", stack="normalize", title="share of the group's modelled terms",
+                    axis=alt.Axis(format="%")),
+            color=_topic_color(names),
+            order=alt.Order("topic:Q"),
+            tooltip=[group, "name", alt.Tooltip("proportion:Q", format=".1%")],
+        )
+        .properties(width=460, height=alt.Step(22), title=title)
+    )
+
+
+def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "doc_id", columns: int = 5):
+    """Each group's share of each topic in the reference run (dot) and its range over seeds (bar).
+
+    Parameters
+    ----------
+    spread : DataFrame
+        Columns ``group``, topic, proportion, low, high
+        (:func:`aidiscourse.analyses.topics.inspect.proportion_spread`).
+    names : dict of int -> str
+        Display name of each topic (one panel each).
+    group : str
+    columns : int
+        Panels per row.
+    """
+    data = spread.assign(name=spread.topic.map(names))
+    order = list(dict.fromkeys(data[group]))
+    base = alt.Chart().encode(y=alt.Y(f"{group}:N", sort=order, title=None))
+    tooltip = [group, "name", alt.Tooltip("proportion:Q", format=".1%"), alt.Tooltip("low:Q", format=".1%"),
+               alt.Tooltip("high:Q", format=".1%")]
+    color = _topic_color(names).legend(None)
+    layer = alt.layer(
+        base.mark_rule(strokeWidth=3, opacity=0.5).encode(x=alt.X("low:Q", title="share", axis=alt.Axis(format="%")),
+                                                          x2="high:Q", color=color),
+        base.mark_point(filled=True, size=40).encode(x="proportion:Q", color=color, tooltip=tooltip),
+    ).properties(width=150, height=alt.Step(16))
+    return layer.facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None,
+                                       header=alt.Header(labelLimit=170, labelFontSize=11)),
+                       data=data, columns=columns)
+
+
+def distance_heatmap(distances: pd.DataFrame, *, by: str = "doc_id", title: str = ""):
+    """Heatmap of pairwise Jensen-Shannon distances, values written in the cells.
+
+    Parameters
+    ----------
+    distances : DataFrame
+        Columns ``{by}_a``, ``{by}_b``, distance and optionally low, high
+        (:func:`aidiscourse.analyses.topics.inspect.distance_spread`).
+    by : str
+    title : str
+    """
+    order = list(dict.fromkeys(distances[f"{by}_a"]))
+    base = alt.Chart(distances).encode(
+        x=alt.X(f"{by}_b:N", sort=order, title=None),
+        y=alt.Y(f"{by}_a:N", sort=order, title=None),
+    )
+    tooltip = [f"{by}_a", f"{by}_b", alt.Tooltip("distance:Q", format=".3f")]
+    tooltip += [alt.Tooltip(f"{c}:Q", format=".3f") for c in ("low", "high") if c in distances.columns]
+    rect = base.mark_rect().encode(
+        color=alt.Color("distance:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="JS distance"),
+        tooltip=tooltip,
+    )
+    chart = rect
+    if len(order) <= 15:
+        chart = rect + base.mark_text(fontSize=11).encode(
+            text=alt.Text("distance:Q", format=".2f"),
+            color=alt.condition("datum.distance > 0.5", alt.value("white"), alt.value("black")),
+        )
+    size = max(180, min(600, 40 * len(order)))
+    return chart.properties(width=size, height=size, title=title)
+
+
+def map_chart(topic_map_table: pd.DataFrame, names: dict[int, str]):
+    """Topics as circles on their 2-D map, area proportional to prevalence.
+
+    Parameters
+    ----------
+    topic_map_table : DataFrame
+        Columns topic, x, y, prevalence (:func:`aidiscourse.analyses.topics.inspect.topic_map`).
+    names : dict of int -> str
+        Display name of each topic.
+    """
+    data = topic_map_table.assign(name=topic_map_table.topic.map(names))
+    base = alt.Chart(data).encode(
+        x=alt.X("x:Q", title="principal coordinate 1", axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title="principal coordinate 2", axis=alt.Axis(labels=False, ticks=False)),
+    )
+    circles = base.mark_circle(opacity=0.55, stroke="black", strokeWidth=0.5).encode(
+        size=alt.Size("prevalence:Q", scale=alt.Scale(range=[150, 2500], zero=True), title="prevalence",
+                      legend=alt.Legend(format=".0%", tickCount=3)),
+        color=_topic_color(names),
+        tooltip=["name", alt.Tooltip("prevalence:Q", format=".1%")],
+    )
+    text = base.mark_text(fontSize=11, dy=0).encode(text="topic:N")
+    title = "Topics by distance between their term distributions"
+    return (circles + text).properties(width=460, height=380, title=title)
+
+
+def agreement_chart(similarity: pd.DataFrame, names_a: dict[int, str], names_b: dict[int, str], *,
+                    title_a: str = "LDA topic", title_b: str = "NMF topic"):
+    """Heatmap of cosine similarity between the topics of two models.
+
+    Parameters
+    ----------
+    similarity : DataFrame
+        Columns topic_a, topic_b, similarity
+        (:func:`aidiscourse.analyses.topics.inspect.similarity_table`).
+    names_a, names_b : dict of int -> str
+        Display names of the topics of each model.
+    title_a, title_b : str
+        Axis titles.
+    """
+    data = similarity.assign(name_a=similarity.topic_a.map(names_a), name_b=similarity.topic_b.map(names_b))
+    order_a, order_b = _name_order(names_a), _name_order(names_b)
+    base = alt.Chart(data).encode(
+        x=alt.X("name_b:N", sort=order_b, title=title_b, axis=alt.Axis(labelAngle=-40, labelLimit=240)),
+        y=alt.Y("name_a:N", sort=order_a, title=title_a, axis=alt.Axis(labelLimit=320, titlePadding=12)),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("similarity:Q", scale=alt.Scale(scheme="greens", domain=[0, 1]), title="cosine"),
+        tooltip=["name_a", "name_b", alt.Tooltip("similarity:Q", format=".2f")],
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("similarity:Q", format=".2f"),
+        color=alt.condition("datum.similarity > 0.5", alt.value("white"), alt.value("black")),
+    )
+    return (rect + text).properties(width=alt.Step(34), height=alt.Step(24))
