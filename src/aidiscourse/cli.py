@@ -109,14 +109,34 @@ def _tokenize(args) -> int:
 
 @command("sentiment")
 def _sentiment(args) -> int:
-    from aidiscourse.analyses.sentiment.scorer import score_line
+    from aidiscourse.analyses.sentiment import model
 
-    lines = read_input_lines(args.input)
     paths = project_paths()
-    out = sys.stdout
-    for line in lines:
-        score, label = score_line(line, paths)
-        out.write(f"{format_score(score)}\t{label}\n")
+    if args.train:
+        fitted, path = model.train(paths=paths)
+        print(f"tone model fitted on the hand labels: {path.relative_to(paths.root)}", file=sys.stderr)
+        return 0
+    if args.sample is not None:
+        return _labelling_sample(args, paths)
+    for score, label in model.score_lines(read_input_lines(args.input), paths=paths):
+        sys.stdout.write(f"{format_score(score)}\t{label}\n")
+    return 0
+
+
+def _labelling_sample(args, paths) -> int:
+    from aidiscourse.analyses.sentiment.labels import draw_labelling_sample, load_labels
+    from aidiscourse.corpus.load import load_sentences
+
+    if args.sample < 1:
+        raise fail("--sample needs a positive number of sentences per document")
+    sample = draw_labelling_sample(load_sentences(paths), load_labels(paths), n=args.sample, doc_ids=args.doc)
+    if sample.empty:
+        raise fail("nothing to sample: every document's sentences are labelled (name documents with --doc)")
+    sample.to_csv(args.output or sys.stdout, index=False, lineterminator="\n")
+    if args.output:
+        print(f"{len(sample)} sentences to label written to {args.output}: fill in `label` (positive, neutral, "
+              "negative) following data/annotations/guideline.md, then append the rows to data/annotations/labels.csv",
+              file=sys.stderr)
     return 0
 
 
@@ -173,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sentiment", help="score the tone of sentences, one per line: prints score<TAB>label")
     p.add_argument("--input", help="read this file (UTF-8) instead of standard input")
+    p.add_argument("--train", action="store_true", help="refit the tone model on data/annotations/labels.csv")
+    p.add_argument("--sample", type=int, metavar="N", help="write N random unlabelled sentences per document to label")
+    p.add_argument("--doc", action="append", help="with --sample: this document (repeatable; default: unlabelled ones)")
+    p.add_argument("--output", help="with --sample: write to this CSV file instead of standard output")
 
     p = sub.add_parser("add", help="add a document to data/raw and the manifest")
     p.add_argument("file", help="the text file (UTF-8, GB18030/GBK or Big5)")

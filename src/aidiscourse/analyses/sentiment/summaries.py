@@ -1,10 +1,19 @@
-"""Corpus-level summaries of sentence tone: per document, per label, per speaker role,
-per target family, along each document, the extreme sentences, and the agreement of
-lexicon variants.
+"""Tone of documents, speakers and targets, with intervals that carry the scorer's error.
 
-Every interval is a percentile bootstrap that resamples whole paragraphs; each group
-draws from its own random stream, seeded by ``SEED`` and a hash of the group's keys, so
-adding a document leaves every other document's interval unchanged.
+The tone of a sentence is its label's value (positive 1, neutral 0, negative -1). Where
+hand labels cover a document, its figures come from the labels: they are the
+measurement, and the tone model's scores are shown beside them as a check. Where a
+document's labels are a random sample of its sentences, the tone of each sentence is
+the design-based supervised learning (DSL) pseudo-outcome of Egami, Hinck, Stewart and
+Wei (2023), ``model + (labelled / p) * (label - model)`` with ``p`` the share of the
+document's sentences labelled: its mean is unbiased whatever the model's errors, and
+its interval is honest. Where a document has no label at all, the model's scores are
+all there is: their mean is shifted by the model's average bias and its interval widened
+by the spread of that bias across held-out documents in validation.
+
+Every interval resamples sampling units (:func:`aidiscourse.analyses.stats.sampling_units`);
+groups with fewer than :data:`MIN_SENTENCES` sentences get no interval and are marked
+``too_few``.
 """
 from __future__ import annotations
 
@@ -14,121 +23,119 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 import yaml
-from scipy.stats import pearsonr, spearmanr
 
-from aidiscourse.analyses.sentiment.lexicon import load_lexicon, sentiment_dir
-from aidiscourse.analyses.sentiment.rules import Rules, load_rules
-from aidiscourse.analyses.sentiment.scorer import LABELS, score_texts, score_tokens, tokenize
-from aidiscourse.analyses.sentiment.validation import doc_seed
-from aidiscourse.config import SEED, Paths, project_paths
+from aidiscourse.analyses.sentiment.labels import LABEL_VALUES
+from aidiscourse.analyses.sentiment.lexicon import sentiment_dir
+from aidiscourse.analyses.sentiment.scorer import LABELS
+from aidiscourse.analyses.stats import MIN_UNITS, cluster_draws, group_rng, mean_interval
+from aidiscourse.config import SEED, Paths
 from aidiscourse.errors import fail
 
-
-def bootstrap_mean_ci(values: Sequence[float], *, clusters: Sequence | None = None, n_boot: int = 2000,
-                      level: float = 0.95, random_state: int | Sequence[int] = SEED) -> tuple[float, float, float]:
-    """Mean and percentile bootstrap confidence interval.
-
-    With ``clusters`` (for example the paragraph of each sentence), whole clusters are
-    resampled, which respects the dependence of neighbouring sentences.
-
-    Returns
-    -------
-    (mean, low, high); low and high are NaN for fewer than two values (or clusters).
-
-    Examples
-    --------
-    >>> m, lo, hi = bootstrap_mean_ci([0.0, 1.0, 0.0, 1.0], random_state=1)
-    >>> m, 0 <= lo <= m <= hi <= 1
-    (0.5, True)
-    """
-    x = np.asarray(values, dtype=float)
-    if len(x) == 0:
-        return float("nan"), float("nan"), float("nan")
-    mean = float(x.mean())
-    if len(x) < 2:
-        return mean, float("nan"), float("nan")
-    rng = np.random.default_rng(random_state)
-    if clusters is None:
-        idx = rng.integers(0, len(x), size=(n_boot, len(x)))
-        boots = x[idx].mean(axis=1)
-    else:
-        codes, uniq = pd.factorize(pd.Series(list(clusters)), sort=True)
-        if len(uniq) < 2:
-            return mean, float("nan"), float("nan")
-        sums = np.bincount(codes, weights=x, minlength=len(uniq))
-        counts = np.bincount(codes, minlength=len(uniq)).astype(float)
-        idx = rng.integers(0, len(uniq), size=(n_boot, len(uniq)))
-        boots = sums[idx].sum(axis=1) / counts[idx].sum(axis=1)
-    alpha = (1 - level) / 2
-    lo, hi = np.quantile(boots, [alpha, 1 - alpha])
-    return mean, float(lo), float(hi)
+#: Groups with fewer sentences than this get no interval and are never used in a claim.
+MIN_SENTENCES = 10
+#: How a document's tone is measured.
+BASIS = ("labels", "labels + model (DSL)", "model only")
 
 
-def _group_seed(random_state: int, *keys: str) -> list[int]:
-    """The seed of one group's own random stream: ``random_state`` and a hash of each key."""
-    return [random_state, *(doc_seed(str(k)) for k in keys)]
+def tone_values(sentences: pd.DataFrame, labels: pd.DataFrame, model_score: Sequence[float]) -> pd.DataFrame:
+    """The tone of every sentence, from its label, the model, or both.
 
-
-def score_corpus(sentences: pd.DataFrame, paths: Paths | None = None, *, rules: Rules | None = None) -> pd.DataFrame:
-    """Score every sentence of the corpus with the scorer and with the lexicon variants.
+    Parameters
+    ----------
+    sentences : DataFrame
+        The sentence table with a ``unit`` column (sampling units).
+    labels : DataFrame
+        Hand labels (doc_id, sentence, label, source). In a document that is only partly
+        labelled, the labels must be a random sample (source ``sample``, drawn by
+        ``aidiscourse sentiment sample``).
+    model_score : sequence of float, shape (n_sentences,)
+        The model's tone of each sentence (for labelled documents: from a model that did
+        not see that document's labels).
 
     Returns
     -------
     DataFrame
-        The sentence table plus ``position`` (0-based index within the document),
-        ``score``, ``label``, ``hits``, ``rules`` and ``score_hownet``, ``score_dutir``
-        (the same rules with one general lexicon each, domain add-on included),
-        ``score_count`` (plain count), and ``scorer_tokens`` (the scorer's tokens of each
-        sentence, reused by :func:`by_target`).
+        ``sentences`` plus label (empty if none), model_score, share_labelled (of the
+        document), basis (one of :data:`BASIS`) and tone (the value every summary averages).
     """
-    paths = paths or project_paths()
-    rules = rules or load_rules(paths)
     df = sentences.reset_index(drop=True).copy()
-    toks = tokenize(df["text"], paths)
-    scored = score_texts(df["text"], rules=rules, tokens=toks, paths=paths)
-    df["position"] = df.groupby("doc_id", sort=False).cumcount()
-    for col in ("score", "label", "hits", "rules"):
-        df[col] = scored[col].to_numpy()
-    for source in ("hownet", "dutir"):
-        lex = load_lexicon(paths, source=source, domain=False)
-        df[f"score_{source}"] = score_texts(df["text"], lexicon=lex, rules=rules, tokens=toks, paths=paths)["score"].to_numpy()
-    df["score_count"] = score_texts(df["text"], rules=rules, use_rules=False, tokens=toks, paths=paths)["score"].to_numpy()
-    df["scorer_tokens"] = pd.Series(toks, index=df.index, dtype=object)
+    key = labels.assign(sentence=labels["sentence"].astype(int)).set_index(["doc_id", "sentence"])["label"]
+    df["label"] = [key.get((d, int(s)), "") for d, s in zip(df["doc_id"], df["sentence"])]
+    df["model_score"] = np.asarray(model_score, dtype=float)
+    labelled = df["label"] != ""
+    df["share_labelled"] = labelled.groupby(df["doc_id"]).transform("mean")
+    partial = df.loc[labelled & (df["share_labelled"] < 1), ["doc_id", "sentence"]]
+    if len(partial):
+        src = labels.assign(sentence=labels["sentence"].astype(int)).merge(partial, on=["doc_id", "sentence"])
+        if (src["source"] != "sample").any():
+            doc = src.loc[src["source"] != "sample", "doc_id"].iloc[0]
+            raise fail(f"{doc}: only some sentences are labelled and not as a random sample; label all its "
+                       "sentences, or draw a sample with `aidiscourse sentiment sample`")
+    y = df["label"].map(LABEL_VALUES).astype(float).fillna(0.0).to_numpy()
+    p = df["share_labelled"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dsl = df["model_score"].to_numpy() + np.where(labelled, (y - df["model_score"].to_numpy()) / p, 0.0)
+    df["basis"] = np.where(p >= 1, BASIS[0], np.where(p > 0, BASIS[1], BASIS[2]))
+    df["tone"] = np.where(p >= 1, y, dsl)
     return df
 
 
-def by_document(scored: pd.DataFrame, *, n_boot: int = 2000, random_state: int = SEED) -> pd.DataFrame:
-    """Mean sentence tone per document with a paragraph-cluster bootstrap 95% interval.
+def scorer_bias(tone: pd.DataFrame) -> np.ndarray:
+    """Per-document bias of the model (mean model score minus mean label) over fully
+    labelled documents: the error a document without labels may carry."""
+    full = tone[tone["basis"] == BASIS[0]]
+    return (full.groupby("doc_id", sort=False)["model_score"].mean()
+            - full.groupby("doc_id", sort=False)["tone"].mean()).to_numpy()
 
-    Returns doc_id, mean, ci_low, ci_high, n.
+
+def _summary(g: pd.DataFrame, bias: np.ndarray, *, n_boot: int, rng) -> dict:
+    n = len(g)
+    if n < MIN_SENTENCES:
+        return {"mean": float(g["tone"].mean()), "ci_low": np.nan, "ci_high": np.nan, "n": n, "too_few": True}
+    if (g["basis"] == BASIS[2]).all() and len(bias):
+        # model only: its bias on an unseen document is unknown, so draw one per replicate
+        codes, first = pd.factorize(g["unit"], sort=False)
+        sums = np.bincount(codes, weights=g["tone"].to_numpy(), minlength=len(first))
+        sizes = np.bincount(codes, minlength=len(first)).astype(float)
+        counts = cluster_draws(len(first), n_boot=n_boot, random_state=rng)
+        draws = counts @ sums / (counts @ sizes) - rng.choice(bias, size=n_boot)
+        lo, hi = np.quantile(draws, [0.025, 0.975]) if len(first) >= MIN_UNITS else (np.nan, np.nan)
+        return {"mean": float(g["tone"].mean() - bias.mean()), "ci_low": float(lo), "ci_high": float(hi),
+                "n": n, "too_few": False}
+    m, lo, hi = mean_interval(g["tone"], g["unit"], n_boot=n_boot, random_state=rng)
+    return {"mean": m, "ci_low": lo, "ci_high": hi, "n": n, "too_few": False}
+
+
+def by_group(tone: pd.DataFrame, columns: Sequence[str] = ("doc_id",), *, n_boot: int = 2000,
+             random_state: int = SEED) -> pd.DataFrame:
+    """Mean tone per group with its interval.
+
+    Returns
+    -------
+    DataFrame
+        the group columns, basis, mean, ci_low, ci_high, n, too_few, scorer_mean (the
+        model's mean over the same sentences, a check where labels exist).
     """
+    columns = list(columns)
+    bias = scorer_bias(tone)
     rows = []
-    for doc_id, g in scored.groupby("doc_id", sort=False):
-        m, lo, hi = bootstrap_mean_ci(g["score"], clusters=g["paragraph"], n_boot=n_boot,
-                                      random_state=_group_seed(random_state, doc_id))
-        rows.append({"doc_id": doc_id, "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
-    return pd.DataFrame(rows, columns=["doc_id", "mean", "ci_low", "ci_high", "n"])
+    for key, g in tone.groupby(columns, sort=False):
+        key = key if isinstance(key, tuple) else (key,)
+        stats = _summary(g, bias, n_boot=n_boot, rng=group_rng(random_state, "tone", *key))
+        rows.append({**dict(zip(columns, key)), "basis": g["basis"].iloc[0], **stats,
+                     "scorer_mean": float(g["model_score"].mean())})
+    return pd.DataFrame(rows, columns=[*columns, "basis", "mean", "ci_low", "ci_high", "n", "too_few", "scorer_mean"])
 
 
-def label_shares(scored: pd.DataFrame) -> pd.DataFrame:
-    """Share of positive, neutral and negative sentences per document (long form)."""
-    counts = scored.groupby(["doc_id", "label"], sort=False).size().unstack(fill_value=0)
+def label_shares(tone: pd.DataFrame) -> pd.DataFrame:
+    """Share of positive, neutral and negative labels per document (labelled sentences)."""
+    lab = tone[tone["label"] != ""]
+    counts = lab.groupby(["doc_id", "label"], sort=False).size().unstack(fill_value=0)
     counts = counts.reindex(columns=list(LABELS), fill_value=0)
     shares = counts.div(counts.sum(axis=1), axis=0)
     out = shares.stack().rename("share").reset_index()
     out["n"] = counts.stack().to_numpy()
     return out
-
-
-def by_group(scored: pd.DataFrame, column: str, *, n_boot: int = 2000, random_state: int = SEED) -> pd.DataFrame:
-    """Mean tone per document and value of ``column`` (for example ``role``), with a
-    paragraph-cluster bootstrap 95% interval."""
-    rows = []
-    for (doc_id, value), g in scored.groupby(["doc_id", column], sort=False):
-        m, lo, hi = bootstrap_mean_ci(g["score"], clusters=g["paragraph"], n_boot=n_boot,
-                                      random_state=_group_seed(random_state, doc_id, value))
-        rows.append({"doc_id": doc_id, column: value, "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
-    return pd.DataFrame(rows, columns=["doc_id", column, "mean", "ci_low", "ci_high", "n"])
 
 
 @dataclass(frozen=True)
@@ -163,107 +170,85 @@ def mentions(text: str, target: Target) -> bool:
     return any(term in text for term in target.terms)
 
 
-def by_target(scored: pd.DataFrame, targets: Sequence[Target], paths: Paths | None = None, *,
-              rules: Rules | None = None, n_boot: int = 2000, random_state: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Tone of the sentences that mention each target family, per document.
-
-    The family's own terms are not scored (tokens containing a term are ignored), so the
-    tone is that of what is said about the target.
-
-    Parameters
-    ----------
-    scored : DataFrame
-        From :func:`score_corpus` (its ``scorer_tokens`` are reused; a table without
-        them is tokenised again).
-    targets : sequence of Target
-        From :func:`load_targets`.
-    paths : Paths, optional
-    rules : Rules, optional
-        Default: :func:`~aidiscourse.analyses.sentiment.rules.load_rules`.
-    n_boot, random_state : int
-        Bootstrap draws and the seed of every group's stream.
-
-    Returns
-    -------
-    (summary, sentences)
-        summary: doc_id, target, mean, ci_low, ci_high, n (paragraph-cluster bootstrap);
-        sentences: doc_id, sentence, paragraph, target, score_target for every mention.
-    """
-    paths = paths or project_paths()
-    rules = rules or load_rules(paths)
-    lexicon = load_lexicon(paths)
-    toks = scored["scorer_tokens"] if "scorer_tokens" in scored else tokenize(scored["text"], paths)
-    rows, mention_rows = [], []
-    for target in targets:
-        for i, (text, t) in enumerate(zip(scored["text"], toks)):
-            if not mentions(text, target):
-                continue
-            ignore = frozenset(tok for tok in t if any(term in tok for term in target.terms))
-            s = score_tokens(t, lexicon, rules, ignore=ignore).score
-            r = scored.iloc[i]
-            mention_rows.append({"doc_id": r["doc_id"], "sentence": int(r["sentence"]), "paragraph": r["paragraph"],
-                                 "target": target.key, "score_target": s})
-    mention_df = pd.DataFrame(mention_rows, columns=["doc_id", "sentence", "paragraph", "target", "score_target"])
-    for (doc_id, key), g in mention_df.groupby(["doc_id", "target"], sort=False):
-        m, lo, hi = bootstrap_mean_ci(g["score_target"], clusters=g["paragraph"], n_boot=n_boot,
-                                      random_state=_group_seed(random_state, doc_id, key))
-        rows.append({"doc_id": doc_id, "target": key, "mean": m, "ci_low": lo, "ci_high": hi, "n": len(g)})
-    return pd.DataFrame(rows, columns=["doc_id", "target", "mean", "ci_low", "ci_high", "n"]), mention_df
+def mentions_table(tone: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFrame:
+    """One row per sentence and target family it mentions: the sentence's tone rows with a
+    ``target`` column."""
+    parts = [tone[tone["text"].map(lambda s, t=t: mentions(s, t))].assign(target=t.key) for t in targets]
+    return pd.concat(parts, ignore_index=True) if parts else tone.iloc[:0].assign(target="")
 
 
-def rolling_tone(scored: pd.DataFrame, *, window: int = 15) -> pd.DataFrame:
+def by_target(tone: pd.DataFrame, targets: Sequence[Target], **options) -> pd.DataFrame:
+    """Mean tone of the sentences that mention each target family, per document (options
+    as :func:`by_group`)."""
+    return by_group(mentions_table(tone, targets), ("doc_id", "target"), **options)
+
+
+def rolling_tone(tone: pd.DataFrame, *, window: int = 15) -> pd.DataFrame:
     """Centred rolling mean of sentence tone along each document.
 
-    Returns doc_id, position, rolling (the mean over up to ``window`` sentences), role, turn.
+    Returns doc_id, position (0-based sentence index), rolling, role, turn.
     """
     parts = []
-    for doc_id, g in scored.groupby("doc_id", sort=False):
-        roll = g["score"].rolling(window, center=True, min_periods=max(3, window // 3)).mean()
-        parts.append(pd.DataFrame({"doc_id": doc_id, "position": g["position"].to_numpy(), "rolling": roll.to_numpy(),
+    for doc_id, g in tone.groupby("doc_id", sort=False):
+        roll = g["tone"].rolling(window, center=True, min_periods=max(3, window // 3)).mean()
+        parts.append(pd.DataFrame({"doc_id": doc_id, "position": np.arange(len(g)), "rolling": roll.to_numpy(),
                                    "role": g["role"].to_numpy(), "turn": g["turn"].to_numpy()}))
     return pd.concat(parts, ignore_index=True)
 
 
-def arc_markers(scored: pd.DataFrame, all_sections: pd.DataFrame) -> pd.DataFrame:
+def arc_markers(tone: pd.DataFrame, all_sections: pd.DataFrame) -> pd.DataFrame:
     """Where speaker turns begin and where section headings stand along each document.
 
     Returns doc_id, position (the first analysed sentence after the marker), kind
     (``turn`` or ``heading``), label (the speaker's role, or the heading's text).
     """
     rows = []
-    for doc_id, g in scored.groupby("doc_id", sort=False):
+    for doc_id, g in tone.groupby("doc_id", sort=False):
+        g = g.reset_index(drop=True)
         if g["turn"].nunique() > 1:
             starts = g[g["turn"] != g["turn"].shift()]
             for _, r in starts.iloc[1:].iterrows():
-                rows.append({"doc_id": doc_id, "position": int(r["position"]), "kind": "turn", "label": f"{r['role']}"})
+                rows.append({"doc_id": doc_id, "position": int(g.index.get_loc(r.name)), "kind": "turn", "label": f"{r['role']}"})
         heads = all_sections[(all_sections["doc_id"] == doc_id) & (all_sections["section"] == "heading")]
         for _, h in heads.iterrows():
             after = g[g["paragraph"] > h["paragraph"]]
             if len(after):
-                rows.append({"doc_id": doc_id, "position": int(after["position"].iloc[0]), "kind": "heading", "label": h["text"]})
+                rows.append({"doc_id": doc_id, "position": int(g.index.get_loc(after.index[0])), "kind": "heading", "label": h["text"]})
     return pd.DataFrame(rows, columns=["doc_id", "position", "kind", "label"])
 
 
-def extreme_sentences(scored: pd.DataFrame, *, n: int = 5) -> pd.DataFrame:
-    """The ``n`` most positive and ``n`` most negative sentences of each document, with
-    the lexicon hits and rules behind each score (ties broken by sentence number)."""
+def extreme_sentences(tone: pd.DataFrame, *, n: int = 3) -> pd.DataFrame:
+    """The ``n`` sentences of each document the model finds most positive and most
+    negative, with their hand label where there is one (ties by sentence number)."""
     parts = []
-    for doc_id, g in scored.groupby("doc_id", sort=False):
-        pos = g[g["score"] > 0].sort_values(["score", "sentence"], ascending=[False, True]).head(n).assign(end="most positive")
-        neg = g[g["score"] < 0].sort_values(["score", "sentence"], ascending=[True, True]).head(n).assign(end="most negative")
+    for doc_id, g in tone.groupby("doc_id", sort=False):
+        pos = g.sort_values(["model_score", "sentence"], ascending=[False, True]).head(n).assign(end="most positive")
+        neg = g.sort_values(["model_score", "sentence"], ascending=[True, True]).head(n).assign(end="most negative")
         parts += [pos, neg]
-    cols = ["doc_id", "end", "sentence", "score", "text", "hits", "rules"]
+    cols = ["doc_id", "end", "paragraph", "sentence", "model_score", "label", "text"]
     return pd.concat(parts, ignore_index=True)[cols]
 
 
-def lexicon_agreement(scored: pd.DataFrame, *, pairs: Sequence[tuple[str, str]] = (
-        ("score_hownet", "score_dutir"), ("score_hownet", "score"), ("score_dutir", "score"),
-        ("score_count", "score"))) -> pd.DataFrame:
-    """Sentence-level Pearson and Spearman correlation between score variants, and the
-    share of sentences where both have the same sign, per pair."""
+def target_contrasts(target_tone: pd.DataFrame) -> pd.DataFrame:
+    """For each target, the documents with the lowest and the highest mean tone, and
+    whether their intervals separate.
+
+    Parameters
+    ----------
+    target_tone : DataFrame
+        Rows of :func:`by_target` that may be compared (enough sentences, an interval).
+
+    Returns
+    -------
+    DataFrame
+        target, lowest, lowest_mean, highest, highest_mean, separated; targets with fewer
+        than two documents are left out.
+    """
     rows = []
-    for a, b in pairs:
-        x, y = scored[a].to_numpy(float), scored[b].to_numpy(float)
-        rows.append({"a": a, "b": b, "n": len(x), "pearson": float(pearsonr(x, y)[0]),
-                     "spearman": float(spearmanr(x, y)[0]), "same_sign": float(np.mean(np.sign(x) == np.sign(y)))})
-    return pd.DataFrame(rows)
+    for target, g in target_tone.groupby("target", sort=False):
+        if len(g) < 2:
+            continue
+        lo, hi = g.loc[g["mean"].idxmin()], g.loc[g["mean"].idxmax()]
+        rows.append({"target": target, "lowest": lo["doc_id"], "lowest_mean": lo["mean"], "highest": hi["doc_id"],
+                     "highest_mean": hi["mean"], "separated": bool(lo["ci_high"] < hi["ci_low"])})
+    return pd.DataFrame(rows, columns=["target", "lowest", "lowest_mean", "highest", "highest_mean", "separated"])

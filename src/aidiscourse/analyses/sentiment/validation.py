@@ -1,13 +1,16 @@
-"""Validation of the scorer against hand labels: the sample, the annotations, the
-metrics, the tuning on the development part, and the tables comparing methods.
+"""Validation of tone methods against the hand labels, leave one document out.
 
-The annotated sentences (``data/annotations/sentences.csv``) are split once into a
-development part, the only rows :func:`tune` and :func:`tune_threshold` may read, and a
-test part used only for the report.
+Every method is fitted or tuned on the labels of all documents but one and scored on the
+held-out document: what a reader who adds a new document gets. Methods: ``model`` (the
+tone model on sentence embeddings and lexicon scores), ``rules`` (the lexicon scorer with
+rules, parameters and thresholds tuned on the training documents), ``count`` (the plain
+lexicon count, neutral band tuned), ``snownlp`` (SnowNLP, neutral band tuned) and
+``majority`` (the training documents' most frequent label). Intervals and paired
+differences resample the sentences' sampling units (turns or paragraphs) with
+:func:`aidiscourse.analyses.stats.cluster_bootstrap`.
 """
 from __future__ import annotations
 
-import hashlib
 import itertools
 from typing import Sequence
 
@@ -16,90 +19,51 @@ import pandas as pd
 from sklearn.metrics import accuracy_score, cohen_kappa_score, f1_score
 
 from aidiscourse.analyses.sentiment.lexicon import Lexicon, load_lexicon
+from aidiscourse.analyses.sentiment.model import fit_model
 from aidiscourse.analyses.sentiment.rules import Rules, load_rules
-from aidiscourse.analyses.sentiment.scorer import (LABELS, label_score, score_texts, score_tokens, snownlp_scores,
-                                                   tokenize)
+from aidiscourse.analyses.sentiment.scorer import LABELS, label_score, score_texts, score_tokens, snownlp_scores, tokenize
+from aidiscourse.analyses.stats import cluster_bootstrap, group_rng
 from aidiscourse.config import SEED, Paths, project_paths
-from aidiscourse.errors import fail
+
+#: The methods compared, in the order tables list them.
+METHODS = ("model", "rules", "count", "snownlp", "majority")
 
 
-def doc_seed(doc_id: str) -> int:
-    """A stable 32-bit number from a doc_id, to seed that document's own random stream.
+def auc(gold: Sequence[str], score: Sequence[float], weights: Sequence[float] | None = None) -> float:
+    """Area under the ROC curve of ``score`` separating positive from negative sentences
+    (neutral ones left out), with optional sentence weights; NaN when either is absent.
 
-    >>> doc_seed("zhong-2025") == doc_seed("zhong-2025")
-    True
+    The weighted Mann-Whitney statistic (ties count one half), computed by sorting.
+
+    >>> auc(["positive", "negative", "neutral"], [0.9, -0.2, 0.0])
+    1.0
     """
-    return int(hashlib.sha256(doc_id.encode("utf-8")).hexdigest()[:8], 16)
+    g, s = np.asarray(gold), np.asarray(score, dtype=float)
+    w = np.ones(len(g)) if weights is None else np.asarray(weights, dtype=float)
+    pos, neg = (g == "positive") & (w > 0), (g == "negative") & (w > 0)
+    w_pos, w_neg = w[pos].sum(), w[neg].sum()
+    if w_pos == 0 or w_neg == 0:
+        return float("nan")
+    values = np.unique(s[pos | neg])
+    neg_at = np.bincount(np.searchsorted(values, s[neg]), weights=w[neg], minlength=len(values))
+    pos_at = np.bincount(np.searchsorted(values, s[pos]), weights=w[pos], minlength=len(values))
+    below = np.cumsum(neg_at) - neg_at  # negative weight strictly below each value
+    return float((pos_at * (below + 0.5 * neg_at)).sum() / (w_pos * w_neg))
 
 
-def draw_validation_sample(sentences: pd.DataFrame, *, per_document: int = 50, dev_per_document: int = 20,
-                           random_state: int = SEED) -> pd.DataFrame:
-    """Draw the validation sentences, stratified by document, and split them.
-
-    Each document's draw uses its own generator, seeded by ``random_state`` and a hash
-    of the doc_id, so adding a document leaves every other document's sample and split
-    unchanged. Per document, ``per_document`` sentences (all, if fewer) are drawn in a
-    random order; the first ``dev_per_document`` form the development part, the rest
-    the test part.
-
-    Returns
-    -------
-    DataFrame
-        doc_id, sentence, text, split.
-    """
-    rows = []
-    for doc_id, g in sentences.groupby("doc_id", sort=False):
-        rng = np.random.default_rng([random_state, doc_seed(str(doc_id))])
-        order = rng.permutation(len(g))[:per_document]
-        for k, i in enumerate(order):
-            r = g.iloc[int(i)]
-            rows.append((doc_id, int(r["sentence"]), r["text"], "dev" if k < dev_per_document else "test"))
-    return pd.DataFrame(rows, columns=["doc_id", "sentence", "text", "split"])
+def weighted_macro_f1(gold: np.ndarray, predicted: np.ndarray, weights: np.ndarray) -> float:
+    """Macro-F1 over the three labels with sentence weights (a label absent from both
+    gold and predictions scores 0, as scikit-learn's ``zero_division=0``)."""
+    f1s = []
+    for lab in LABELS:
+        g, p = gold == lab, predicted == lab
+        denom = weights[g].sum() + weights[p].sum()
+        f1s.append(0.0 if denom == 0 else 2 * weights[g & p].sum() / denom)
+    return float(np.mean(f1s))
 
 
-def load_annotations(paths: Paths | None = None) -> pd.DataFrame:
-    """Read ``data/annotations/sentences.csv`` (doc_id, sentence, text, label, split) and
-    check its values."""
-    path = (paths or project_paths()).root / "data" / "annotations" / "sentences.csv"
-    if not path.is_file():
-        raise fail(f"{path}: annotation file missing")
-    df = pd.read_csv(path, dtype={"doc_id": str, "text": str, "label": str, "split": str}, keep_default_na=False)
-    missing = {"doc_id", "sentence", "text", "label", "split"} - set(df.columns)
-    if missing:
-        raise fail(f"{path}: columns missing: {', '.join(sorted(missing))}")
-    bad = sorted(set(df.label) - set(LABELS))
-    if bad:
-        raise fail(f"{path}: unknown labels {bad}")
-    if not set(df.split) <= {"dev", "test"}:
-        raise fail(f"{path}: split must be dev or test")
-    if df.duplicated(["doc_id", "sentence"]).any():
-        raise fail(f"{path}: a sentence is listed twice")
-    return df
-
-
-def check_annotations(annotations: pd.DataFrame, sentences: pd.DataFrame) -> pd.DataFrame:
-    """Compare the annotated texts with the corpus as it is now.
-
-    Returns
-    -------
-    DataFrame
-        doc_id, sentence, status (``match``, ``changed`` or ``missing``) per annotation.
-    """
-    current = sentences.set_index(["doc_id", "sentence"])["text"]
-    status = []
-    for doc_id, sent, text in annotations[["doc_id", "sentence", "text"]].itertuples(index=False):
-        key = (doc_id, int(sent))
-        status.append("missing" if key not in current.index else "match" if current.loc[key] == text else "changed")
-    return annotations[["doc_id", "sentence"]].assign(status=status)
-
-
-def only_dev(annotations: pd.DataFrame) -> pd.DataFrame:
-    """The development part; the only rows that tuning may read."""
-    return annotations[annotations["split"] == "dev"]
-
-
-def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
-    """Accuracy, macro-F1 (over the three labels) and Cohen's kappa.
+def metrics(gold: Sequence[str], predicted: Sequence[str], score: Sequence[float] | None = None) -> dict[str, float]:
+    """n, accuracy, macro-F1 (over the three labels), Cohen's kappa and, with ``score``, AUC.
 
     >>> metrics(["positive", "negative"], ["positive", "neutral"])["accuracy"]
     0.5
@@ -111,10 +75,11 @@ def metrics(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
         "accuracy": float(accuracy_score(gold, predicted)),
         "macro_f1": float(f1_score(gold, predicted, labels=list(LABELS), average="macro", zero_division=0)),
         "kappa": 0.0 if not np.isfinite(kappa) else float(kappa),
+        "auc": auc(gold, score) if score is not None else float("nan"),
     }
 
 
-#: The rule grid searched on the development part (thresholds are searched for each).
+#: The rule grid searched when tuning (thresholds are searched for each).
 RULE_GRID = {
     "negation": (-1.0, -0.5),
     "contrast_after": (1.0, 1.5, 2.0),
@@ -159,13 +124,13 @@ def _best_thresholds(gold: Sequence[str], scores: np.ndarray, grid: Sequence[flo
 
 
 def tune(dev: pd.DataFrame, *, tokens: Sequence[Sequence[str]], lexicon: Lexicon, rules: Rules) -> tuple[Rules, pd.DataFrame]:
-    """Choose rule parameters and thresholds on the development part, by macro-F1.
+    """Choose rule parameters and thresholds on labelled sentences, by macro-F1.
 
     Parameters
     ----------
     dev : DataFrame
-        Annotations of the development part only (``split == "dev"``); any other row
-        raises, so the test part cannot leak into the choice.
+        The labelled sentences tuning may read (in leave-one-document-out evaluation,
+        those of the training documents only).
     tokens : sequence of token lists
         The tokens of ``dev``'s sentences, in order.
     lexicon, rules : the lexicon and the starting rules.
@@ -176,8 +141,6 @@ def tune(dev: pd.DataFrame, *, tokens: Sequence[Sequence[str]], lexicon: Lexicon
         The rules with the chosen parameters, and the grid with each setting's best
         macro-F1 (ties keep the first setting in grid order).
     """
-    if (dev["split"] != "dev").any():
-        raise fail("tuning may read the development part only")
     gold = list(dev["label"])
     rows = []
     best = None
@@ -193,9 +156,7 @@ def tune(dev: pd.DataFrame, *, tokens: Sequence[Sequence[str]], lexicon: Lexicon
 
 
 def tune_threshold(dev: pd.DataFrame, scores: np.ndarray) -> float:
-    """One symmetric neutral band for a baseline's scores, chosen on the development part."""
-    if (dev["split"] != "dev").any():
-        raise fail("tuning may read the development part only")
+    """One symmetric neutral band for a baseline's scores, chosen on labelled sentences."""
     gold = list(dev["label"])
     best = (-1.0, THRESHOLDS[0])
     for t in THRESHOLDS:
@@ -205,63 +166,124 @@ def tune_threshold(dev: pd.DataFrame, scores: np.ndarray) -> float:
     return best[1]
 
 
-def validation_predictions(annotations: pd.DataFrame, paths: Paths | None = None) -> tuple[pd.DataFrame, Rules]:
-    """Score the annotated sentences with every method.
+def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | None = None) -> pd.DataFrame:
+    """Predictions of every method for every labelled sentence, leaving its document out.
 
-    Methods: ``majority`` (the development part's most frequent label), ``count_raw``
-    (plain count with HowNet as shipped), ``count`` (plain count with the cleaned
-    lexicon and domain add-on), ``snownlp`` (neutral band chosen on dev) and ``rules``
-    (the scorer; parameters and thresholds chosen on dev, see :func:`tune`).
+    Parameters
+    ----------
+    labelled : DataFrame
+        doc_id, sentence, text, label, unit (the sampling unit), one row per sentence.
+    X : ndarray of shape (n_sentences, n_features)
+        The tone model's features of the same sentences
+        (:func:`aidiscourse.analyses.sentiment.model.features`).
 
     Returns
     -------
-    (DataFrame, Rules)
-        The annotations with one ``pred_<method>`` column per method and ``score_rules``,
-        and the tuned rules.
+    DataFrame
+        ``labelled`` with ``pred_<method>`` and ``score_<method>`` for each of :data:`METHODS`.
+        No sentence of a held-out document reaches the fit or tuning that scores it.
     """
     paths = paths or project_paths()
-    ann = annotations.reset_index(drop=True)
+    ann = labelled.reset_index(drop=True)
     toks = tokenize(ann["text"], paths)
-    dev_mask = (ann["split"] == "dev").to_numpy()
-    dev = only_dev(ann)
-    dev_toks = [t for t, d in zip(toks, dev_mask) if d]
     lexicon, rules = load_lexicon(paths), load_rules(paths)
-    out = ann.copy()
-    majority = dev["label"].value_counts().sort_index().idxmax()
-    out["pred_majority"] = majority
-    raw = load_lexicon(paths, source="hownet", clean=False, domain=False)
-    out["pred_count_raw"] = score_texts(ann["text"], lexicon=raw, rules=rules, use_rules=False, tokens=toks, paths=paths)["label"].to_numpy()
-    out["pred_count"] = score_texts(ann["text"], lexicon=lexicon, rules=rules, use_rules=False, tokens=toks, paths=paths)["label"].to_numpy()
+    count = score_texts(ann["text"], lexicon=lexicon, rules=rules, use_rules=False, tokens=toks, paths=paths)["score"]
     snow = snownlp_scores(ann["text"])
-    t = tune_threshold(dev, snow[dev_mask])
-    out["score_snownlp"] = snow
-    out["pred_snownlp"] = [label_score(s, threshold_positive=t, threshold_negative=t) for s in snow]
-    tuned, _ = tune(dev, tokens=dev_toks, lexicon=lexicon, rules=rules)
-    scored = score_texts(ann["text"], lexicon=lexicon, rules=tuned, tokens=toks, paths=paths)
-    out["score_rules"] = scored["score"].to_numpy()
-    out["pred_rules"] = scored["label"].to_numpy()
-    out["hits_rules"] = scored["hits"].to_numpy()
-    return out, tuned
+    out = ann.copy()
+    for m in METHODS:
+        out[f"pred_{m}"], out[f"score_{m}"] = "", np.nan
+    for doc_id in dict.fromkeys(ann["doc_id"]):
+        test = (ann["doc_id"] == doc_id).to_numpy()
+        train = ann[~test]
+        model = fit_model(X[~test], train["label"])
+        out.loc[test, "score_model"] = model.score(X[test])
+        out.loc[test, "pred_model"] = model.predict(X[test])
+        tuned, _ = tune(train, tokens=[t for t, k in zip(toks, ~test) if k], lexicon=lexicon, rules=rules)
+        scored = score_texts(ann.loc[test, "text"], lexicon=lexicon, rules=tuned,
+                             tokens=[t for t, k in zip(toks, test) if k], paths=paths)
+        out.loc[test, "score_rules"], out.loc[test, "pred_rules"] = scored["score"].to_numpy(), scored["label"].to_numpy()
+        for name, scores in (("count", count.to_numpy(dtype=float)), ("snownlp", np.asarray(snow, dtype=float))):
+            band = tune_threshold(train, scores[~test])
+            out.loc[test, f"score_{name}"] = scores[test]
+            out.loc[test, f"pred_{name}"] = [label_score(s, threshold_positive=band, threshold_negative=band)
+                                             for s in scores[test]]
+        out.loc[test, "score_majority"] = 0.0
+        out.loc[test, "pred_majority"] = train["label"].value_counts().sort_index().idxmax()
+    return out
 
 
-METHODS = ("majority", "count_raw", "count", "snownlp", "rules")
+def _weighted(gold, pred, score, metric):
+    def statistic(w):
+        return weighted_macro_f1(gold, pred, w) if metric == "macro_f1" else auc(gold, score, w)
+    return statistic
 
 
-def validation_table(predictions: pd.DataFrame, *, methods: Sequence[str] = METHODS) -> pd.DataFrame:
-    """method, split, n, accuracy, macro_f1, kappa for every method and split."""
+def validation_table(predictions: pd.DataFrame, *, methods: Sequence[str] = METHODS, n_boot: int = 500,
+                     random_state: int = SEED) -> pd.DataFrame:
+    """Leave-one-document-out scores of every method, pooled and per held-out document.
+
+    Returns
+    -------
+    DataFrame
+        method, split (``loo``), document (``all`` when pooled), n, accuracy, macro_f1,
+        macro_f1_low, macro_f1_high, kappa, auc, auc_low, auc_high; intervals resample
+        sampling units (NaN from fewer than ten).
+    """
+    rows = []
+    parts = [("all", predictions), *predictions.groupby("doc_id", sort=False)]
+    for m in methods:
+        for document, g in parts:
+            gold, pred, score = g["label"].to_numpy(), g[f"pred_{m}"].to_numpy(), g[f"score_{m}"].to_numpy(dtype=float)
+            row = {"method": m, "split": "loo", "document": document, **metrics(gold, pred, score)}
+            for metric in ("macro_f1", "auc"):
+                _, lo, hi = cluster_bootstrap(g["unit"], _weighted(gold, pred, score, metric), n_boot=n_boot,
+                                              random_state=group_rng(random_state, "validation", document))
+                row[f"{metric}_low"], row[f"{metric}_high"] = lo, hi
+            rows.append(row)
+    columns = ["method", "split", "document", "n", "accuracy", "macro_f1", "macro_f1_low", "macro_f1_high",
+               "kappa", "auc", "auc_low", "auc_high"]
+    return pd.DataFrame(rows)[columns]
+
+
+def paired_differences(predictions: pd.DataFrame, *, reference: str, methods: Sequence[str] = METHODS,
+                       n_boot: int = 1000, random_state: int = SEED) -> pd.DataFrame:
+    """Differences in pooled macro-F1 and AUC between ``reference`` and every other method.
+
+    Both methods are scored on the same resampled units in each draw, so the interval is
+    that of the paired difference.
+
+    Returns
+    -------
+    DataFrame
+        method, reference, metric, difference (reference minus method), ci_low, ci_high.
+    """
+    gold = predictions["label"].to_numpy()
     rows = []
     for m in methods:
-        for split, g in predictions.groupby("split", sort=True):
-            rows.append({"method": m, "split": split, **metrics(g["label"], g[f"pred_{m}"])})
-    return pd.DataFrame(rows, columns=["method", "split", "n", "accuracy", "macro_f1", "kappa"])
+        if m == reference:
+            continue
+        for metric in ("macro_f1", "auc"):
+            a = _weighted(gold, predictions[f"pred_{reference}"].to_numpy(),
+                          predictions[f"score_{reference}"].to_numpy(dtype=float), metric)
+            b = _weighted(gold, predictions[f"pred_{m}"].to_numpy(), predictions[f"score_{m}"].to_numpy(dtype=float), metric)
+            est, lo, hi = cluster_bootstrap(predictions["unit"], lambda w: a(w) - b(w), n_boot=n_boot,
+                                            random_state=group_rng(random_state, "paired", m, metric))
+            rows.append({"method": m, "reference": reference, "metric": metric, "difference": est,
+                         "ci_low": lo, "ci_high": hi})
+    return pd.DataFrame(rows, columns=["method", "reference", "metric", "difference", "ci_low", "ci_high"])
 
 
-def confusion_table(predictions: pd.DataFrame, *, split: str = "test", methods: Sequence[str] = METHODS) -> pd.DataFrame:
-    """Long confusion matrices: method, gold, predicted, n (all 9 cells, zeros included)."""
-    part = predictions[predictions["split"] == split]
+def best_method(table: pd.DataFrame) -> str:
+    """The method with the highest pooled leave-one-document-out macro-F1 (ties: table order)."""
+    pooled = table[table["document"] == "all"]
+    return str(pooled.loc[pooled["macro_f1"].idxmax(), "method"])
+
+
+def confusion_table(predictions: pd.DataFrame, *, methods: Sequence[str] = METHODS) -> pd.DataFrame:
+    """Long confusion matrices, pooled over held-out documents: method, gold, predicted, n."""
     rows = []
     for m in methods:
         for g, p in itertools.product(LABELS, LABELS):
             rows.append({"method": m, "gold": g, "predicted": p,
-                         "n": int(((part["label"] == g) & (part[f"pred_{m}"] == p)).sum())})
+                         "n": int(((predictions["label"] == g) & (predictions[f"pred_{m}"] == p)).sum())})
     return pd.DataFrame(rows)

@@ -17,27 +17,35 @@ from aidiscourse.analyses.sentiment.validation import METHODS
 #: Colours of the positive, neutral and negative labels.
 LABEL_COLOURS = ["#59a14f", "#bab0ac", "#e15759"]
 
-#: Target cells resting on fewer sentences are drawn pale and do not set the colour range.
-MIN_TARGET_SENTENCES = 10
 
 
-def method_scores(validation: pd.DataFrame, *, best: str) -> alt.Chart:
-    """Bars of each method's macro-F1 on the test part, the ``best`` method highlighted.
+def method_agreement(validation: pd.DataFrame, agreement: pd.DataFrame, *, chosen: str) -> alt.LayerChart:
+    """Each method's agreement with the hand labels (Cohen's kappa, held-out documents),
+    against the agreement of two annotators with each other: the ceiling.
 
     Parameters
     ----------
     validation : DataFrame
         From :func:`aidiscourse.analyses.sentiment.validation.validation_table`.
-    best : str
-        The method chosen on the development part.
+    agreement : DataFrame
+        From :func:`aidiscourse.analyses.sentiment.labels.agreement_table`.
+    chosen : str
+        The method the chapter uses.
     """
-    return alt.Chart(validation[validation.split == "test"]).mark_bar().encode(
-        x=alt.X("macro_f1:Q", title="macro-F1 on the test part", scale=alt.Scale(domain=[0, 1])),
+    pooled = validation[validation.document == "all"]
+    bars = alt.Chart(pooled).mark_bar().encode(
+        x=alt.X("kappa:Q", title="Cohen's kappa with the hand labels", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("method:N", sort=list(METHODS), title=None),
-        color=alt.condition(alt.datum.method == best, alt.value("#4e79a7"), alt.value("#bab0ac")),
-        tooltip=["method", "n", alt.Tooltip("accuracy:Q", format=".2f"), alt.Tooltip("macro_f1:Q", format=".2f"),
-                 alt.Tooltip("kappa:Q", format=".2f")],
-    ).properties(width=460, title="How well each method labels the test sentences")
+        color=alt.condition(alt.datum.method == chosen, alt.value("#4e79a7"), alt.value("#bab0ac")),
+        tooltip=["method", "n", alt.Tooltip("kappa:Q", format=".2f"), alt.Tooltip("macro_f1:Q", format=".2f"),
+                 alt.Tooltip("auc:Q", format=".2f")],
+    )
+    ceiling = alt.Chart(agreement).mark_rule(color="black", strokeDash=[4, 3], size=2).encode(
+        x="kappa:Q", tooltip=[alt.Tooltip("kappa:Q", format=".2f", title="two annotators' kappa"), "n"])
+    label = alt.Chart(agreement).mark_text(align="right", dx=-4, dy=-8, fontSize=11).encode(
+        x="kappa:Q", y=alt.value(0), text=alt.value("two annotators"))
+    return alt.layer(bars, ceiling, label).properties(
+        width="container", height=alt.Step(26), title="Agreement with the hand labels, documents held out")
 
 
 def confusion_matrices(confusion: pd.DataFrame) -> alt.FacetChart:
@@ -50,33 +58,36 @@ def confusion_matrices(confusion: pd.DataFrame) -> alt.FacetChart:
     """
     cells = alt.Chart(confusion).mark_rect().encode(
         x=alt.X("predicted:N", sort=list(LABELS), title="predicted"),
-        y=alt.Y("gold:N", sort=list(LABELS), title="gold label"),
+        y=alt.Y("gold:N", sort=list(LABELS), title="hand label"),
         color=alt.Color("n:Q", scale=alt.Scale(scheme="blues"), legend=None),
         tooltip=["method", "gold", "predicted", "n"],
-    ).properties(width=110, height=110)
-    counts = cells.mark_text(fontSize=11).encode(text="n:Q", color=alt.value("black"))
-    return (alt.layer(cells, counts).facet(facet=alt.Facet("method:N", sort=list(METHODS), title=None), columns=5)
-            .properties(title="Confusion matrices on the test part"))
+    ).properties(width=150, height=150)
+    counts = cells.mark_text(fontSize=11).encode(
+        text="n:Q", color=alt.condition("datum.n > 150", alt.value("white"), alt.value("black")))
+    return (alt.layer(cells, counts).facet(facet=alt.Facet("method:N", sort=list(METHODS), title=None), columns=3)
+            .properties(title="Confusion matrices, each document scored by a method fitted without it"))
 
 
 def document_tone(doc_tone: pd.DataFrame, *, order: Sequence[str]) -> alt.LayerChart:
-    """Mean sentence tone per document with its interval, and a zero line.
+    """Mean tone per document with its interval (from the labels), the model's mean beside
+    it as a hollow mark, and a zero line.
 
     Parameters
     ----------
     doc_tone : DataFrame
-        From :func:`aidiscourse.analyses.sentiment.summaries.by_document`.
+        From :func:`aidiscourse.analyses.sentiment.summaries.by_group`.
     order : sequence of str
         The doc_ids from top to bottom.
     """
     base = alt.Chart(doc_tone).encode(y=alt.Y("doc_id:N", sort=list(order), title=None))
-    tooltip = ["doc_id", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("ci_low:Q", format=".3f"),
-               alt.Tooltip("ci_high:Q", format=".3f"), "n"]
+    tooltip = ["doc_id", "basis", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
+               alt.Tooltip("ci_high:Q", format=".2f"), alt.Tooltip("scorer_mean:Q", format=".2f", title="model"), "n"]
     return alt.layer(
-        base.mark_rule().encode(x=alt.X("ci_low:Q", title="mean sentence tone (95% CI)"), x2="ci_high:Q"),
-        base.mark_point(filled=True, size=70).encode(x="mean:Q", tooltip=tooltip),
+        base.mark_rule(color="#4e79a7").encode(x=alt.X("ci_low:Q", title="mean tone (-1 negative, +1 positive)"), x2="ci_high:Q"),
+        base.mark_point(filled=True, size=80, color="#4e79a7").encode(x="mean:Q", tooltip=tooltip),
+        base.mark_point(shape="diamond", size=80, color="#e15759").encode(x="scorer_mean:Q", tooltip=tooltip),
         alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="x:Q"),
-    ).properties(width=460, title="Mean sentence tone per document")
+    ).properties(width="container", title="Mean tone per document: hand labels (dot, 95% CI) and the model (diamond)")
 
 
 def label_shares(shares: pd.DataFrame, *, order: Sequence[str]) -> alt.Chart:
@@ -148,32 +159,35 @@ def role_tone(roles: pd.DataFrame, *, documents: Sequence[str]) -> alt.FacetChar
 
 
 def target_heatmap(target_tone: pd.DataFrame, targets: Sequence[Target], *, documents: Sequence[str]) -> alt.LayerChart:
-    """Mean tone of the sentences that mention each target, per document, with counts.
+    """Mean tone of the sentences that mention each target, per document, printed in the cells.
 
-    The colour range is symmetric around zero and set by the cells that rest on at least
-    :data:`MIN_TARGET_SENTENCES` sentences (at least ±0.2); the others are drawn pale.
+    A diverging blue-orange scale (readable with colour-blindness) centred on zero, fixed
+    at [-1, 1]; cells resting on fewer than ten sentences are grey and say "too few".
 
     Parameters
     ----------
     target_tone : DataFrame
-        The summary from :func:`aidiscourse.analyses.sentiment.summaries.by_target`.
+        From :func:`aidiscourse.analyses.sentiment.summaries.by_target`.
     targets : sequence of Target
         The target families, in column order.
     documents : sequence of str
         The doc_ids in reading order.
     """
     labels = {t.key: t.label for t in targets}
-    heat = target_tone.assign(target_label=target_tone.target.map(labels), reliable=target_tone.n >= MIN_TARGET_SENTENCES)
-    lim = float(max(0.2, heat.loc[heat.reliable, "mean"].abs().max()))
+    heat = target_tone.assign(target_label=target_tone.target.map(labels),
+                              cell=[("too few" if few else f"{m:+.2f}") for m, few in zip(target_tone["mean"], target_tone.too_few)])
     base = alt.Chart(heat).encode(
-        x=alt.X("target_label:N", sort=[t.label for t in targets], title=None, axis=alt.Axis(labelAngle=-30)),
+        x=alt.X("target_label:N", sort=[t.label for t in targets], title=None, axis=alt.Axis(labelAngle=0, labelLimit=110)),
         y=alt.Y("doc_id:N", sort=list(documents), title=None),
     )
+    tooltip = ["doc_id", "target_label", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
+               alt.Tooltip("ci_high:Q", format=".2f"), "n"]
     cells = base.mark_rect().encode(
-        color=alt.Color("mean:Q", scale=alt.Scale(scheme="redyellowgreen", domain=[-lim, lim], clamp=True), title="mean tone"),
-        opacity=alt.condition(alt.datum.reliable, alt.value(1.0), alt.value(0.35)),
-        tooltip=["doc_id", "target_label", alt.Tooltip("mean:Q", format=".3f"), alt.Tooltip("ci_low:Q", format=".3f"),
-                 alt.Tooltip("ci_high:Q", format=".3f"), "n"],
+        color=alt.condition(alt.datum.too_few, alt.value("#dddddd"), alt.Color(
+            "mean:Q", scale=alt.Scale(scheme="blueorange", reverse=True, domain=[-1, 1], domainMid=0),
+            title="mean tone")),
+        tooltip=tooltip,
     )
-    counts = base.mark_text(fontSize=10).encode(text=alt.Text("n:Q"))
-    return alt.layer(cells, counts).properties(width=480, height=alt.Step(34), title="Tone of sentences that mention each target")
+    text = base.mark_text(fontSize=11).encode(text="cell:N", tooltip=tooltip)
+    return alt.layer(cells, text).properties(width="container", height=alt.Step(34),
+                                             title="Tone of the sentences that mention each target")

