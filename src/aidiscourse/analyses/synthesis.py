@@ -6,7 +6,7 @@ DataFrames, so they can be tested on small constructed tables.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -141,57 +141,59 @@ def nearest_pairs(long: pd.DataFrame) -> pd.DataFrame:
     return best.reset_index(drop=True)
 
 
-# --- from the chapters' result tables ------------------------------------------------
+# --- the distances of the book's own analyses ----------------------------------------
 
-#: Tables each method's document profile is read from, and what is compared.
-METHOD_SOURCES = {
-    "vocabulary": "term_frequency.csv",
-    "concepts": "termfreq_concepts.csv",
-    "topics": "doc_topics.csv",
-    "tone": "sentiment_by_target.csv",
+#: What each method compares, for the chapter's table.
+METHOD_DESCRIPTIONS = {
+    "vocabulary": "content-term counts, each document subsampled to the shortest's size (50 draws), Jensen-Shannon",
+    "concepts": "concept-family rates per 10,000 words, Jensen-Shannon",
+    "topics": "topic proportions of the chosen model, Jensen-Shannon",
+    "tone": "mean tone overall and towards each target (cells of at least 10 sentences), Euclidean",
+    "combined": "the four, each scaled to a maximum of 1, averaged",
 }
 
 
-def method_profiles(read) -> dict[str, pd.DataFrame]:
-    """Document profiles per method, from the result tables.
+def method_distances(get, setting: dict, drop: str | None = None) -> dict[str, pd.DataFrame]:
+    """Distance matrices between documents, one per method and combined, computed by the
+    robustness ledger's components (so that the chapter and the ledger agree).
 
     Parameters
     ----------
-    read : callable
-        ``read(name) -> DataFrame`` for a file in ``results/``
-        (:func:`aidiscourse.results.read_table`).
-
-    Returns
-    -------
-    dict
-        ``vocabulary``: term counts; ``concepts``: concept-family rates per 10,000 words;
-        ``topics``: topic proportions; ``tone``: mean tone towards each target family
-        (a target a document never mentions takes the document's overall mean tone,
-        so that absence does not count as a tone).
+    get : callable
+        ``Components.get`` of :mod:`aidiscourse.analyses.robustness.ledger`.
+    setting : dict
+        The universe (usually the baseline).
     """
-    tf = read(METHOD_SOURCES["vocabulary"])
-    concepts = read(METHOD_SOURCES["concepts"])
-    topics = read(METHOD_SOURCES["topics"])
-    by_target = read(METHOD_SOURCES["tone"])
-    by_doc = read("sentiment_by_document.csv").set_index("doc_id")["mean"]
-    tone = by_target.pivot_table(index="doc_id", columns="target", values="mean", aggfunc="first")
-    tone = tone.apply(lambda row: row.fillna(by_doc.get(row.name, 0.0)), axis=1)
-    tone.insert(0, "overall", by_doc.reindex(tone.index))
-    return {
-        "vocabulary": profile_table(tf, index="doc_id", columns="term", values="count"),
-        "concepts": profile_table(concepts, index="doc_id", columns="family", values="per_10k"),
-        "topics": profile_table(topics, index="doc_id", columns="topic", values="proportion"),
-        "tone": tone.sort_index().sort_index(axis=1).astype(float),
+    from aidiscourse.analyses.robustness import components as comp
+
+    mats = {
+        "vocabulary": get("distance_vocabulary", setting, drop),
+        "concepts": distance_matrix(get("concepts", setting, drop)),
+        "topics": comp.topic_distance(get("topic_fit", setting, drop)),
+        "tone": distance_matrix(get("tone_profile", setting, drop), metric="euclidean"),
     }
+    common = sorted(set.intersection(*(set(m.index) for m in mats.values())))
+    mats = {k: m.loc[common, common] for k, m in mats.items()}
+    mats["combined"] = combined_distance(mats)
+    return mats
 
 
-def method_distances(profiles: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """Distance matrices between documents, one per method: Jensen-Shannon distance for
-    the distributions (vocabulary, concepts, topics), Euclidean distance for tone."""
-    return {
-        name: distance_matrix(p, metric="euclidean" if name == "tone" else "jensenshannon")
-        for name, p in profiles.items()
-    }
+def agreement_statement(mantel_rows: pd.DataFrame, *, alpha: float = 0.05) -> str:
+    """What the Mantel table says, in words generated from it (so it cannot contradict it).
+
+    >>> rows = pd.DataFrame({"method_a": ["a"], "method_b": ["b"], "rho": [0.5], "p_value": [0.2],
+    ...                      "p_adj": [0.4], "n_pairs": [10]})
+    >>> agreement_statement(rows)
+    'The strongest agreement is between a and b (rho 0.50, Holm-adjusted p 0.40); no pair of methods agrees beyond chance once the 1 tests are corrected for multiplicity.'
+    """
+    best = mantel_rows.loc[mantel_rows["rho"].idxmax()]
+    n_sig = int((mantel_rows["p_adj"] < alpha).sum())
+    text = (f"The strongest agreement is between {best.method_a} and {best.method_b} (rho {best.rho:.2f}, "
+            f"Holm-adjusted p {best.p_adj:.2f}); ")
+    if n_sig == 0:
+        return text + (f"no pair of methods agrees beyond chance once the {len(mantel_rows)} tests are corrected "
+                       "for multiplicity.")
+    return text + f"{n_sig} of {len(mantel_rows)} pairs agree beyond chance after correction."
 
 
 def agreement_table(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -255,7 +257,8 @@ def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, rand
 
 
 def mantel_table(matrices: Mapping[str, pd.DataFrame], *, random_state: int = SEED) -> pd.DataFrame:
-    """Mantel tests for every pair of methods: method_a, method_b, rho, p_value, n_pairs."""
+    """Mantel tests for every pair of methods: method_a, method_b, rho, p_value, n_pairs, and
+    p_adj (Holm-adjusted over the pairs tested)."""
     names = list(matrices)
     rows = []
     for i, x in enumerate(names):
@@ -263,7 +266,24 @@ def mantel_table(matrices: Mapping[str, pd.DataFrame], *, random_state: int = SE
             rho, p, _ = mantel(matrices[x], matrices[y], random_state=random_state)
             n_docs = len(set(matrices[x].index) & set(matrices[y].index))
             rows.append((x, y, rho, p, n_docs * (n_docs - 1) // 2))
-    return pd.DataFrame(rows, columns=["method_a", "method_b", "rho", "p_value", "n_pairs"])
+    out = pd.DataFrame(rows, columns=["method_a", "method_b", "rho", "p_value", "n_pairs"])
+    out["p_adj"] = holm(out["p_value"].to_numpy())
+    return out
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment of p-values for multiple tests.
+
+    >>> holm(np.array([0.01, 0.04, 0.03])).round(2).tolist()
+    [0.03, 0.06, 0.06]
+    """
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="mergesort")
+    m = len(p)
+    adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
+    return out
 
 
 def contributing_terms(profile: pd.DataFrame, cols: pd.DataFrame, *, n: int = 25) -> pd.DataFrame:
@@ -284,47 +304,3 @@ def contributing_terms(profile: pd.DataFrame, cols: pd.DataFrame, *, n: int = 25
     mass = profile.sum(axis=0) / profile.to_numpy().sum()
     contribution = (cols ** 2).mul(mass.reindex(cols.index), axis=0).sum(axis=1)
     return cols.loc[contribution.sort_values(ascending=False).index[:n]].rename_axis("term").reset_index()
-
-
-def claims_table(read, *, steps: pd.DataFrame, mantel: pd.DataFrame, doc_map: pd.DataFrame,
-                 share: Sequence[float]) -> pd.DataFrame:
-    """The chapter's claims, each generated from the tables, with the evidence behind it.
-
-    Parameters
-    ----------
-    read : callable
-        ``read(name) -> DataFrame`` for a file in ``results/``.
-    steps, mantel, doc_map : DataFrame
-        Merge steps, Mantel table and document coordinates of this chapter.
-    share : sequence of float
-        Inertia share of the map's dimensions.
-
-    Returns
-    -------
-    DataFrame
-        claim, evidence; numbered from 1.
-    """
-    tone = read("sentiment_by_document.csv").sort_values("mean")
-    formulaic = read("termfreq_formulaic.csv").sort_values("share")
-    strongest, weakest = mantel.loc[mantel.rho.idxmax()], mantel.loc[mantel.rho.idxmin()]
-    densest, pos, neg = formulaic.iloc[-1], tone.iloc[-1], tone.iloc[0]
-    claims = [
-        (f"By combined distance, {steps.iloc[0].cluster_a} and {steps.iloc[0].cluster_b} are the closest pair of documents.",
-         "results/synthesis_distances.csv; heatmap above"),
-        (f"Of the four methods, {strongest.method_a} and {strongest.method_b} rank the pairs of documents most alike "
-         f"(Mantel rho {strongest.rho:.2f}, exact p {strongest.p_value:.3f}); {weakest.method_a} and {weakest.method_b} least "
-         f"(rho {weakest.rho:.2f}).", "results/synthesis_agreement.csv"),
-        (f"{densest.doc_id} uses the densest formulaic political language "
-         f"({densest.share:.2f}% of word tokens, 95% CI {densest.ci_low:.2f}-{densest.ci_high:.2f}).",
-         "results/termfreq_formulaic.csv; Term frequency chapter"),
-        (f"{pos.doc_id} has the most positive mean sentence tone ({pos['mean']:.2f}, "
-         f"95% CI {pos.ci_low:.2f} to {pos.ci_high:.2f}), {neg.doc_id} the least "
-         f"({neg['mean']:.2f}, {neg.ci_low:.2f} to {neg.ci_high:.2f}).",
-         "results/sentiment_by_document.csv; Tone chapter"),
-        (f"The correspondence map's first dimension separates {doc_map.loc[doc_map.dim1.idxmin(), 'doc_id']} from "
-         f"{doc_map.loc[doc_map.dim1.idxmax(), 'doc_id']} and carries {share[0]:.0%} of the inertia.",
-         "results/synthesis_map.csv; map above"),
-    ]
-    ledger = pd.DataFrame(claims, columns=["claim", "evidence"])
-    ledger.index = range(1, len(ledger) + 1)
-    return ledger

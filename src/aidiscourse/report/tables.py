@@ -35,7 +35,7 @@ def format_p(p: float) -> str:
     return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
 
 
-def readable(df: pd.DataFrame, labels: Mapping[str, str], *, digits: int = 3, p_columns=()):
+def readable(df: pd.DataFrame, labels: Mapping[str, str], *, digits: int = 3, p_columns=(), percent_columns=()):
     """The columns of ``labels`` (in that order, renamed), numbers formatted, no index.
 
     Parameters
@@ -47,6 +47,8 @@ def readable(df: pd.DataFrame, labels: Mapping[str, str], *, digits: int = 3, p_
         Significant digits of floats.
     p_columns : iterable of str
         Columns holding p-values (shown as ``< 0.001``, ``0.041`` ...).
+    percent_columns : iterable of str
+        Columns holding shares in [0, 1] (shown as ``67%``).
 
     Returns
     -------
@@ -56,6 +58,8 @@ def readable(df: pd.DataFrame, labels: Mapping[str, str], *, digits: int = 3, p_
     for col in out.columns:
         if col in set(p_columns):
             out[col] = out[col].map(format_p)
+        elif col in set(percent_columns):
+            out[col] = out[col].map(lambda v: "–" if pd.isna(v) else f"{v:.0%}")
         elif pd.api.types.is_numeric_dtype(out[col]) and not pd.api.types.is_bool_dtype(out[col]):
             out[col] = out[col].map(lambda v: format_number(v, digits=digits))
         elif pd.api.types.is_bool_dtype(out[col]):

@@ -15,6 +15,7 @@ from aidiscourse.analyses.sentiment import labels as hand_labels
 from aidiscourse.analyses.sentiment import model as tone_model
 from aidiscourse.analyses.sentiment import summaries, validation
 from aidiscourse.analyses.sentiment.encoder import embedding_cache
+from aidiscourse.analyses.sentiment.scorer import score_texts
 from aidiscourse.analyses.stats import sampling_units
 from aidiscourse.config import SEED, Paths
 from aidiscourse.errors import fail
@@ -84,11 +85,19 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
     table = validation.validation_table(predictions, random_state=random_state)
     chosen = validation.best_method(table)
     model_scores = corpus_model_scores(sentences, X_all, labelled, X_labelled)
+    tone = summaries.tone_values(sentences, current, model_scores)
+    tone["rules_score"] = score_texts(sentences["text"], paths=paths)["score"].to_numpy()
     return ToneMeasurement(
         labels=labels, label_check=check,
         agreement=hand_labels.agreement_table(hand_labels.load_double_coding(paths)),
         audit=hand_labels.load_label_audit(paths), predictions=predictions, validation=table,
         differences=validation.paired_differences(predictions, reference=chosen, random_state=random_state),
-        confusion=validation.confusion_table(predictions), chosen=chosen,
-        tone=summaries.tone_values(sentences, current, model_scores),
+        confusion=validation.confusion_table(predictions), chosen=chosen, tone=tone,
     )
+
+
+def sentence_table(measurement: ToneMeasurement) -> pd.DataFrame:
+    """Every sentence's tone by each method: doc_id, sentence, paragraph, label, basis,
+    tone (the measurement), model_score (never from a model that saw the document's
+    labels) and rules_score (the lexicon scorer)."""
+    return measurement.tone[["doc_id", "sentence", "paragraph", "label", "basis", "tone", "model_score", "rules_score"]]

@@ -45,7 +45,7 @@ def method_agreement(validation: pd.DataFrame, agreement: pd.DataFrame, *, chose
     label = alt.Chart(agreement).mark_text(align="right", dx=-4, dy=-8, fontSize=11).encode(
         x="kappa:Q", y=alt.value(0), text=alt.value("two annotators"))
     return alt.layer(bars, ceiling, label).properties(
-        width="container", height=alt.Step(26), title="Agreement with the hand labels, documents held out")
+        width=600, height=alt.Step(26), title="Agreement with the hand labels, documents held out")
 
 
 def confusion_matrices(confusion: pd.DataFrame) -> alt.FacetChart:
@@ -87,7 +87,7 @@ def document_tone(doc_tone: pd.DataFrame, *, order: Sequence[str]) -> alt.LayerC
         base.mark_point(filled=True, size=80, color="#4e79a7").encode(x="mean:Q", tooltip=tooltip),
         base.mark_point(shape="diamond", size=80, color="#e15759").encode(x="scorer_mean:Q", tooltip=tooltip),
         alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(strokeDash=[4, 4], color="grey").encode(x="x:Q"),
-    ).properties(width="container", title="Mean tone per document: hand labels (dot, 95% CI) and the model (diamond)")
+    ).properties(width=600, title="Mean tone per document: hand labels (dot, 95% CI) and the model (diamond)")
 
 
 def label_shares(shares: pd.DataFrame, *, order: Sequence[str]) -> alt.Chart:
@@ -133,7 +133,7 @@ def tone_arcs(arcs: pd.DataFrame, markers: pd.DataFrame, *, documents: Sequence[
         x="position:Q", tooltip=[alt.Tooltip("marker:N", title="heading")],
     ).transform_filter(alt.datum.kind == "heading")
     zero = alt.Chart().mark_rule(color="grey", strokeDash=[4, 4]).encode(y=alt.datum(0))
-    return alt.layer(turns, heads, zero, tone, data=data).properties(width=330, height=110).facet(
+    return alt.layer(turns, heads, zero, tone, data=data).properties(width=250, height=110).facet(
         facet=alt.Facet("doc_id:N", title=None, sort=list(documents)), columns=2,
     ).resolve_scale(x="independent").properties(title="Rolling tone along each document (15 sentences)")
 
@@ -177,7 +177,7 @@ def target_heatmap(target_tone: pd.DataFrame, targets: Sequence[Target], *, docu
     heat = target_tone.assign(target_label=target_tone.target.map(labels),
                               cell=[("too few" if few else f"{m:+.2f}") for m, few in zip(target_tone["mean"], target_tone.too_few)])
     base = alt.Chart(heat).encode(
-        x=alt.X("target_label:N", sort=[t.label for t in targets], title=None, axis=alt.Axis(labelAngle=0, labelLimit=110)),
+        x=alt.X("target_label:N", sort=[t.label for t in targets], title=None, axis=alt.Axis(labelAngle=-25, labelLimit=160)),
         y=alt.Y("doc_id:N", sort=list(documents), title=None),
     )
     tooltip = ["doc_id", "target_label", alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("ci_low:Q", format=".2f"),
@@ -189,5 +189,5 @@ def target_heatmap(target_tone: pd.DataFrame, targets: Sequence[Target], *, docu
         tooltip=tooltip,
     )
     text = base.mark_text(fontSize=11).encode(text="cell:N", tooltip=tooltip)
-    return alt.layer(cells, text).properties(width="container", height=alt.Step(34),
+    return alt.layer(cells, text).properties(width=520, height=alt.Step(34),
                                              title="Tone of the sentences that mention each target")

@@ -66,4 +66,32 @@ def correspondence_map(doc_map: pd.DataFrame, term_map: pd.DataFrame, share: Seq
         x=x, y=y, color=alt.Color("doc_id:N", scale=document_colours(sorted(doc_map.doc_id)), title="document"),
         tooltip=["doc_id", alt.Tooltip("dim1:Q", format=".2f"), alt.Tooltip("dim2:Q", format=".2f")])
     labels = alt.Chart(doc_map).mark_text(dy=-14, fontWeight="bold").encode(x=x, y=y, text="doc_id:N")
-    return (terms + docs + labels).properties(width=620, height=460, title="Correspondence analysis of term counts")
+    return (terms + docs + labels).properties(width=540, height=440, title="Correspondence analysis of term counts")
+
+
+def claims_robustness(ledger: pd.DataFrame, *, threshold: float) -> alt.LayerChart:
+    """Every claim by the share of universes and of leave-one-out fits in which it holds.
+
+    Parameters
+    ----------
+    ledger : DataFrame
+        ``results/claims_robustness.csv``.
+    threshold : float
+        The share a finding needs in both (drawn as a line).
+    """
+    data = ledger.assign(status=ledger["robust"].map({True: "finding", False: "fragile"}),
+                         loo=ledger["loo_share_holding"].fillna(1.0))
+    order = list(data.sort_values(["share_holding", "loo"], ascending=False)["claim_id"])
+    base = alt.Chart(data).encode(y=alt.Y("claim_id:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)))
+    tooltip = [alt.Tooltip("claim:N", title="claim"), alt.Tooltip("share_holding:Q", format=".0%", title="universes"),
+               alt.Tooltip("loo_share_holding:Q", format=".0%", title="leave one document out"),
+               alt.Tooltip("breaks_when:N", title="breaks when")]
+    colour = alt.Color("status:N", scale=alt.Scale(domain=["finding", "fragile"], range=["#1b6ca8", "#e08214"]),
+                       title=None)
+    bars = base.mark_bar(opacity=0.85).encode(
+        x=alt.X("share_holding:Q", title="share of universes in which the claim holds",
+                axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])), color=colour, tooltip=tooltip)
+    loo = base.mark_point(shape="diamond", filled=True, size=60, color="black").encode(x="loo:Q", tooltip=tooltip)
+    rule = alt.Chart(pd.DataFrame({"x": [threshold]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    return alt.layer(bars, loo, rule).properties(width=440, height=alt.Step(18),
+                                                 title="How robust is each claim? Bars: universes; diamonds: leave one document out")

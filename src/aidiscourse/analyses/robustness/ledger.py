@@ -1,0 +1,164 @@
+"""Run the grid: every claim in every universe and with each document left out.
+
+The expensive analyses (topic models) are fitted in parallel with joblib, once per
+distinct setting of the choices they depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask
+scheduler address to run them on a cluster (joblib's Dask backend). Everything else is
+memoised in-process. The ledger (``claims_robustness.csv``) has one row per claim.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from aidiscourse.analyses.robustness import components as comp
+from aidiscourse.analyses.robustness.claims import Claim, build_claims, holds, share
+from aidiscourse.analyses.robustness.grid import CHOICES, baseline, n_universes, settings
+
+#: A claim is a finding when it holds in at least this share of universes and of
+#: leave-one-document-out fits; below, it is fragile.
+ROBUST_SHARE = 0.9
+
+#: Choices each component depends on (its memo key).
+DEPENDS = {
+    "terms": ("user_dictionary", "stopwords"),
+    "term_counts": ("user_dictionary", "stopwords", "min_count"),
+    "key_terms": ("user_dictionary", "stopwords", "min_count", "logodds_prior"),
+    "formulaic": ("user_dictionary", "resampling_unit"),
+    "concepts": ("user_dictionary",),
+    "tone": ("tone_method", "resampling_unit"),
+    "target_tone": ("tone_method", "resampling_unit"),
+    "tone_profile": ("tone_method",),
+    "topic_fit": ("user_dictionary", "stopwords", "passages", "topic_k", "topic_family"),
+    "distance_vocabulary": ("user_dictionary", "stopwords", "min_count"),
+    "distance_combined": ("user_dictionary", "stopwords", "min_count", "passages", "topic_k", "topic_family",
+                          "tone_method"),
+}
+
+
+class Components:
+    """Memoised analyses: ``get(name, setting, drop)``.
+
+    Parameters
+    ----------
+    inputs : Inputs
+    topic_fits : dict, optional
+        Precomputed topic fits by memo key (from :func:`fit_topics_parallel`).
+    """
+
+    def __init__(self, inputs: comp.Inputs, topic_fits: dict | None = None):
+        self.inputs = inputs
+        self.memo = dict(topic_fits or {})
+
+    @staticmethod
+    def key(name: str, setting: dict, drop: str | None) -> tuple:
+        return (name, tuple(setting[c] for c in DEPENDS[name]), drop)
+
+    def get(self, name: str, setting: dict, drop: str | None = None):
+        k = self.key(name, setting, drop)
+        if k not in self.memo:
+            self.memo[k] = self._compute(name, setting, drop)
+        return self.memo[k]
+
+    def _compute(self, name, s, drop):
+        i = self.inputs
+        if name == "distance_vocabulary":
+            return comp.rarefied_distance(self.get("term_counts", s, drop))
+        if name == "distance_combined":
+            mats = [self.get("distance_vocabulary", s, drop),
+                    comp.distance_matrix(self.get("concepts", s, drop)),
+                    comp.topic_distance(self.get("topic_fit", s, drop)),
+                    comp.distance_matrix(self.get("tone_profile", s, drop), metric="euclidean")]
+            ids = sorted(set.intersection(*(set(m.index) for m in mats)))
+            return comp.combined([m.loc[ids, ids] for m in mats])
+        if name == "concepts":
+            return comp.concept_profile(i, s, drop)
+        return getattr(comp, name if name != "terms" else "sentence_terms")(i, s, drop)
+
+
+def _fit_one(inputs: comp.Inputs, setting: dict, drop: str | None):
+    return comp.topic_fit(inputs, setting, drop)
+
+
+def fit_topics_parallel(inputs: comp.Inputs, jobs: Sequence[tuple[dict, str | None]], *, n_jobs: int | None = None
+                        ) -> dict:
+    """Fit the topic models of ``jobs`` (setting, drop) in parallel; memo keys -> fits."""
+    from joblib import Parallel, delayed, parallel_config
+
+    unique = {}
+    for s, drop in jobs:
+        unique.setdefault(Components.key("topic_fit", s, drop), (s, drop))
+    items = list(unique.items())
+    address = os.environ.get("AIDISCOURSE_SCHEDULER")
+    backend = {"backend": "dask"} if address else {"backend": "loky", "n_jobs": n_jobs or min(len(items), os.cpu_count() or 1)}
+    client = None
+    if address:
+        from distributed import Client
+
+        client = Client(address)
+    try:
+        with parallel_config(**backend):
+            fits = Parallel()(delayed(_fit_one)(inputs, s, drop) for _, (s, drop) in items)
+    finally:
+        if client is not None:
+            client.close()
+    return {k: f for (k, _), f in zip(items, fits)}
+
+
+def _universes(claim: Claim) -> list[dict]:
+    return list(settings(claim.depends_on))
+
+
+def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: int | None = None
+               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Evaluate every claim in every universe and with each document left out.
+
+    Returns
+    -------
+    (ledger, outcomes)
+        ledger: claim_id, claim, question, depends_on, universes, share_holding,
+        loo_share_holding, breaks_when, robust; outcomes: one row per claim and distinct
+        universe (claim_id, universe, holds) and per left-out document (universe
+        ``without <doc>``), for the specification chart.
+    """
+    base = baseline()
+    topic_jobs = [(s, None) for s in settings(DEPENDS["topic_fit"])] + [(base, d) for d in inputs.docs]
+    components = Components(inputs, fit_topics_parallel(inputs, topic_jobs, n_jobs=n_jobs))
+    claims = build_claims(components.get, base, target_labels=target_labels)
+    rows, outcomes = [], []
+    for claim in claims:
+        results = []
+        for s in _universes(claim):
+            ok = holds(claim, components.get, s)
+            changed = {c: s[c] for c in claim.depends_on if s[c] != base[c]}
+            results.append((s, ok, changed))
+            outcomes.append({"claim_id": claim.claim_id, "universe": _name(changed), "holds": ok})
+        loo = [holds(claim, components.get, base, d) for d in inputs.docs]
+        outcomes += [{"claim_id": claim.claim_id, "universe": f"without {d}", "holds": ok} for d, ok in zip(inputs.docs, loo)]
+        in_grid = share([ok for _, ok, _ in results])
+        in_loo = share(loo)
+        rows.append({"claim_id": claim.claim_id, "claim": claim.text, "question": claim.question,
+                     "depends_on": " ".join(claim.depends_on), "universes": n_universes(CHOICES),
+                     "share_holding": in_grid, "loo_share_holding": in_loo,
+                     "breaks_when": _breaks(results, claim, inputs.docs, loo),
+                     "robust": bool(in_grid >= ROBUST_SHARE and (np.isnan(in_loo) or in_loo >= ROBUST_SHARE))})
+    return pd.DataFrame(rows), pd.DataFrame(outcomes)
+
+
+def _name(changed: dict) -> str:
+    return ", ".join(f"{c}={'-'.join(map(str, v)) if isinstance(v, tuple) else v}" for c, v in changed.items()) or "baseline"
+
+
+def _breaks(results, claim: Claim, docs: Sequence[str], loo: Sequence) -> str:
+    """The alternative options under which the claim fails in most universes, and the
+    documents whose removal breaks it."""
+    parts = []
+    for choice in claim.depends_on:
+        for option in CHOICES[choice][0][1:]:
+            with_option = [ok for s, ok, _ in results if s[choice] == option and ok is not None]
+            if with_option and np.mean(with_option) < 0.5:
+                parts.append(f"{choice}={'-'.join(map(str, option)) if isinstance(option, tuple) else option}")
+    parts += [f"without {d}" for d, ok in zip(docs, loo) if ok is False]
+    return "; ".join(parts)
