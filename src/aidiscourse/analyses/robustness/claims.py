@@ -27,6 +27,8 @@ class Claim:
     claim_id : str
     text : str
         The statement, in English, as the book would make it.
+    text_zh : str
+        The same statement in Chinese.
     question : str
         The book's question it bears on (``tone``, ``planning``, ``bubble``, ``language``,
         ``closeness``).
@@ -41,6 +43,12 @@ class Claim:
     question: str
     depends_on: tuple[str, ...]
     test: Callable
+    text_zh: str = ""
+
+
+#: Chinese names of the target families, for the Chinese statements.
+TARGET_ZH = {"state": "国家与规划", "market": "市场与企业", "west": "美国与西方", "china": "中国",
+             "ai": "人工智能与技术", "bubble": "泡沫与风险"}
 
 
 def _named(drop, *docs) -> bool:
@@ -55,8 +63,9 @@ def tone_extreme(doc: str, *, lowest: bool) -> Claim:
         t = get("tone", s, drop).set_index("doc_id")["mean"]
         return (t.idxmin() if lowest else t.idxmax()) == doc
     word = "most critical text: the lowest" if lowest else "most approving text: the highest"
+    zh = "批评性最强：平均语气最低" if lowest else "最为肯定：平均语气最高"
     return Claim(f"tone_{'lowest' if lowest else 'highest'}", f"{doc} is the {word} mean tone of the documents.",
-                 "tone", ("tone_method",), test)
+                 "tone", ("tone_method",), test, f"{doc}在各文本中{zh}。")
 
 
 def tone_negative(doc: str) -> Claim:
@@ -67,7 +76,7 @@ def tone_negative(doc: str) -> Claim:
         row = get("tone", s, drop).set_index("doc_id").loc[doc]
         return bool(row["ci_high"] < 0)
     return Claim(f"tone_negative_{doc}", f"{doc} leans negative: the 95% interval of its mean tone lies below zero.",
-                 "tone", ("tone_method", "resampling_unit"), test)
+                 "tone", ("tone_method", "resampling_unit"), test, f"{doc}整体偏负面：其平均语气的95%区间完全低于零。")
 
 
 def target_contrast(target: str, label: str, low: str, high: str, question: str) -> Claim:
@@ -81,7 +90,8 @@ def target_contrast(target: str, label: str, low: str, high: str, question: str)
             return False
         return bool(cells.loc[low, "ci_high"] < cells.loc[high, "ci_low"])
     return Claim(f"target_{target}", f"In sentences that mention {label}, {low} is more negative than {high}, "
-                 "beyond both intervals.", question, ("tone_method", "resampling_unit"), test)
+                 "beyond both intervals.", question, ("tone_method", "resampling_unit"), test,
+                 f"在提及“{TARGET_ZH.get(target, label)}”的句子中，{low}比{high}更负面，两者的区间不重叠。")
 
 
 def formulaic_densest(doc: str, *, separated: bool) -> Claim:
@@ -95,9 +105,9 @@ def formulaic_densest(doc: str, *, separated: bool) -> Claim:
         return bool(f.iloc[-1]["ci_low"] > f.iloc[-2]["ci_high"]) if separated else True
     if separated:
         return Claim("formulaic_separated", f"{doc}'s formulaic density is above every other document's interval.",
-                     "language", ("user_dictionary", "resampling_unit"), test)
+                     "language", ("user_dictionary", "resampling_unit"), test, f"{doc}的固定提法密度高于其他所有文本的区间。")
     return Claim("formulaic_densest", f"{doc} uses the densest formulaic political language.",
-                 "language", ("user_dictionary",), test)
+                 "language", ("user_dictionary",), test, f"{doc}使用的政治固定提法最为密集。")
 
 
 def key_term(doc: str, term: str) -> Claim:
@@ -107,7 +117,7 @@ def key_term(doc: str, term: str) -> Claim:
             return None
         return term in get("key_terms", s, drop).get(doc, [])
     return Claim(f"key_{doc}", f"{term} is among the ten most distinctive terms of {doc}.", "language",
-                 ("user_dictionary", "stopwords", "min_count", "logodds_prior"), test)
+                 ("user_dictionary", "stopwords", "min_count", "logodds_prior"), test, f"“{term}”是{doc}最具特征的十个词之一。")
 
 
 def dominant_topic(doc: str, lead: str, question: str) -> Claim:
@@ -121,7 +131,8 @@ def dominant_topic(doc: str, lead: str, question: str) -> Claim:
             return False
         return int(fit["proportions"].loc[doc].idxmax()) == min(ranks)[1]
     return Claim(f"topic_{doc}", f"The most prevalent topic of {doc} is the one led by {lead}.", question,
-                 ("user_dictionary", "stopwords", "passages", "topic_k", "topic_family"), test)
+                 ("user_dictionary", "stopwords", "passages", "topic_k", "topic_family"), test,
+                 f"{doc}最主要的主题是以“{lead}”为首的主题。")
 
 
 def closest(pair: tuple[str, str], *, method: str) -> Claim:
@@ -137,7 +148,9 @@ def closest(pair: tuple[str, str], *, method: str) -> Claim:
         deps += ("passages", "topic_k", "topic_family", "tone_method")
     text = {"vocabulary": f"By vocabulary (length-robust), {a} and {b} are the closest pair of documents.",
             "combined": f"Combining vocabulary, concept families, topics and tone, {a} and {b} are the closest pair."}[method]
-    return Claim(f"closest_{method}", text, "closeness", deps, test)
+    text_zh = {"vocabulary": f"按用词（消除长度影响后），{a}与{b}最为接近。",
+               "combined": f"综合用词、概念、主题与语气，{a}与{b}最为接近。"}[method]
+    return Claim(f"closest_{method}", text, "closeness", deps, test, text_zh)
 
 
 def build_claims(get: Getter, base: dict, *, target_labels: dict[str, str]) -> list[Claim]:

@@ -45,6 +45,8 @@ class Inputs:
     targets : list of Target
     topic_k : dict
         ``{"chosen": K, "runner_up": K}``.
+    topic_family : dict
+        ``{"chosen": "nmf", "other": "lda"}`` (or the reverse).
     word_counts : dict
         ``{"on": ndarray, "off": ndarray}``: word tokens per sentence.
     phrase_seqs, concept_seqs : dict
@@ -58,6 +60,7 @@ class Inputs:
     tone: dict
     targets: list[Target]
     topic_k: dict
+    topic_family: dict
     word_counts: dict
     phrase_seqs: dict
     concept_seqs: dict
@@ -225,7 +228,7 @@ def topic_fit(inputs: Inputs, s: dict, drop: str | None = None) -> dict:
 
     units = passages(inputs, s, drop)
     tm = term_matrix(units["terms"], min_df=3, max_df=0.5)
-    fit = fit_topics(tm, inputs.topic_k[s["topic_k"]], model=s["topic_family"], random_state=SEED)
+    fit = fit_topics(tm, inputs.topic_k[s["topic_k"]], model=inputs.topic_family[s["topic_family"]], random_state=SEED)
     lengths = np.asarray(tm.counts.sum(axis=1)).ravel()
     props = group_proportions(fit, units, lengths).pivot(index="doc_id", columns="topic", values="proportion")
     top = [[str(tm.vocabulary[i]) for i in idx] for idx in top_term_indices(fit.topic_term, 10)]

@@ -12,7 +12,7 @@ CHOICES: dict[str, tuple[tuple, str]] = {
     "logodds_prior": (("rule", "fixed"), "log-odds prior of the mean document size (the rule), or a fixed 1,000"),
     "passages": (((25, 80), (15, 50)), "passage bounds in content terms for the topic models"),
     "topic_k": (("chosen", "runner_up"), "the chosen number of topics, or the runner-up's"),
-    "topic_family": (("nmf", "lda"), "topic model family"),
+    "topic_family": (("chosen", "other"), "the chosen topic model family (NMF or LDA), or the other"),
     "tone_method": (("labels", "model", "rules"), "tone from the hand labels, the validated model, or the lexicon rules"),
     "resampling_unit": (("turn_or_paragraph", "paragraph"), "the unit every interval resamples"),
 }

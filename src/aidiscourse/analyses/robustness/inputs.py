@@ -34,7 +34,8 @@ def sentence_tone(sentences: pd.DataFrame, tone_table: pd.DataFrame) -> dict[str
             "rules": rows["rules_score"].to_numpy(float)}
 
 
-def build_inputs(sentences: pd.DataFrame, tone_table: pd.DataFrame, *, topic_k: dict[str, int], paths: Paths) -> Inputs:
+def build_inputs(sentences: pd.DataFrame, tone_table: pd.DataFrame, *, topic_k: dict[str, int], paths: Paths,
+                 topic_family: str = "nmf") -> Inputs:
     """The :class:`Inputs` of the ledger.
 
     Parameters
@@ -45,6 +46,8 @@ def build_inputs(sentences: pd.DataFrame, tone_table: pd.DataFrame, *, topic_k: 
         Per-sentence tone (see :func:`sentence_tone`).
     topic_k : dict
         ``{"chosen": K, "runner_up": K}``.
+    topic_family : str
+        The chosen topic model family ("nmf" or "lda").
     """
     s = sentences.reset_index(drop=True)
     s = s.assign(unit_turn_or_paragraph=sampling_units(s).to_numpy(),
@@ -62,6 +65,7 @@ def build_inputs(sentences: pd.DataFrame, tone_table: pd.DataFrame, *, topic_k: 
         sentences=s, tokens=tokens,
         stopwords={"project": load_stopwords(str(paths.stopwords_extra)), "packaged": load_stopwords(None)},
         tone=sentence_tone(s, tone_table), targets=load_targets(paths), topic_k=dict(topic_k),
+        topic_family={"chosen": topic_family, "other": "lda" if topic_family == "nmf" else "nmf"},
         word_counts={k: word_tokens(s.assign(tokens=v)).map(len).to_numpy() for k, v in tokens.items()},
         phrase_seqs={k: phrases.phrase_tokens(phrase_list, segmenter=seg) for k, seg in segmenters.items()},
         concept_seqs={k: {c.name: phrases.phrase_tokens(c.terms, segmenter=seg) for c in concepts}

@@ -118,7 +118,7 @@ def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: in
     Returns
     -------
     (ledger, outcomes)
-        ledger: claim_id, claim, question, depends_on, universes, share_holding,
+        ledger: claim_id, claim, claim_zh, question, depends_on, universes, share_holding,
         loo_share_holding, breaks_when, robust; outcomes: one row per claim and distinct
         universe (claim_id, universe, holds) and per left-out document (universe
         ``without <doc>``), for the specification chart.
@@ -139,7 +139,7 @@ def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: in
         outcomes += [{"claim_id": claim.claim_id, "universe": f"without {d}", "holds": ok} for d, ok in zip(inputs.docs, loo)]
         in_grid = share([ok for _, ok, _ in results])
         in_loo = share(loo)
-        rows.append({"claim_id": claim.claim_id, "claim": claim.text, "question": claim.question,
+        rows.append({"claim_id": claim.claim_id, "claim": claim.text, "claim_zh": claim.text_zh, "question": claim.question,
                      "depends_on": " ".join(claim.depends_on), "universes": n_universes(CHOICES),
                      "share_holding": in_grid, "loo_share_holding": in_loo,
                      "breaks_when": _breaks(results, claim, inputs.docs, loo),
