@@ -163,11 +163,11 @@ def concordance_url(term: str, *, from_page: str | None = None) -> str:
     Examples
     --------
     >>> concordance_url("新质生产力")
-    '../texts/concordance.html?q=%E6%96%B0%E8%B4%A8%E7%94%9F%E4%BA%A7%E5%8A%9B'
+    '../texts/concordance.html?term=%E6%96%B0%E8%B4%A8%E7%94%9F%E4%BA%A7%E5%8A%9B'
     """
     if not str(term).strip():
         raise fail("a concordance link needs a term")
-    return f"{page_url(CONCORDANCE_PAGE, from_page=from_page)}?q={quote(str(term).strip())}"
+    return f"{page_url(CONCORDANCE_PAGE, from_page=from_page)}?term={quote(str(term).strip())}"
 
 
 def _positive(value, name: str) -> int:

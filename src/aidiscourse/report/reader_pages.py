@@ -88,7 +88,9 @@ def md_escape(text: str) -> str:
 
 
 def _e(text) -> str:
-    return html.escape(" ".join(str(text).split()), quote=True)
+    # braces too, so that no MyST substitution (``{{ name }}``) can be spelled by a document
+    escaped = html.escape(" ".join(str(text).split()), quote=True)
+    return escaped.replace("{", "&#123;").replace("}", "&#125;")
 
 
 # --- licences -----------------------------------------------------------------------------
@@ -393,7 +395,7 @@ def concordance_markdown() -> str:
     form = (
         '<form class="aid-conc-form" role="search" onsubmit="return false">'
         '<label for="aid-conc-term">Term or phrase</label> '
-        '<input id="aid-conc-term" name="q" type="search" autocomplete="off" placeholder="例如 新质生产力, 泡沫, AI" size="28"> '
+        '<input id="aid-conc-term" name="term" type="search" autocomplete="off" placeholder="例如 新质生产力, 泡沫, AI" size="28"> '
         '<label><input id="aid-conc-argument" type="checkbox"> only the argument (the sections the analyses read)</label>'
         "</form>"
     )

@@ -123,7 +123,7 @@
     while (results.firstChild) results.removeChild(results.firstChild);
     try {
       var url = new URL(window.location.href);
-      if (term) url.searchParams.set("q", term); else url.searchParams.delete("q");
+      if (term) url.searchParams.set("term", term); else url.searchParams.delete("term");
       window.history.replaceState(null, "", url.toString());
     } catch (e) { /* some browsers refuse to change a file: URL; the search still works */ }
     if (!term) {
@@ -158,7 +158,8 @@
   input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(render, 150); });
   input.addEventListener("keydown", function (e) { if (e.key === "Enter") { clearTimeout(timer); render(); } });
   if (argumentOnly) argumentOnly.addEventListener("change", render);
-  var q = new URLSearchParams(window.location.search).get("q");
+  // not "q": Sphinx's search script runs a search on any page whose URL has ?q=
+  var q = new URLSearchParams(window.location.search).get("term");
   if (q) input.value = q;
   render();
 })();
