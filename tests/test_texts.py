@@ -175,12 +175,14 @@ def test_texts_page_lists_and_licenses_every_document(paths, all_sentences):
     md = reader_pages.texts_index_markdown(docs, all_sentences)
     for doc in docs:
         assert f"[{reader_pages.md_escape(doc.id)}](read/{doc.id}.md)" in md
-        assert f"`data/raw/{reader_pages.md_escape(doc.file)}`" in md
+        assert f"``data/raw/{doc.file}``" in md
     licence_section = md.split("## Licences", 1)[1].split("## Download", 1)[0]
     for doc in docs:
         line = next(li for li in licence_section.splitlines() if li.startswith(f"- **[{reader_pages.md_escape(doc.id)}]"))
         assert ", licence: " in line and "Credit: " in line
-    assert "Texts whose licence is not stated" in licence_section
+    assert reader_pages.NOT_STATED in licence_section
+    for words in ("quote short passages", "ask the rights holder", "non-commercial research"):
+        assert words in reader_pages.NOT_STATED
     assert 'href="sentences.csv"' in md and 'href="sentences.parquet"' in md
 
 
@@ -188,7 +190,7 @@ def test_texts_page_lists_and_licenses_every_document(paths, all_sentences):
     ("CC BY-NC-ND", "https://creativecommons.org/licenses/by-nc-nd/4.0/", ["non-commercial", "unchanged", "crediting"]),
     ("CC-BY-SA 3.0", "https://creativecommons.org/licenses/by-sa/3.0/", ["same licence"]),
     ("CC BY", "https://creativecommons.org/licenses/by/4.0/", ["crediting"]),
-    ("not stated", None, ["copyright", "quote short passages", "ask the rights holder"]),
+    ("not stated", None, ["copyright", "grants no rights"]),
     ("All rights reserved by the publisher", None, ["see the source"]),
 ])
 def test_licence_statements_say_what_a_reader_may_do(licence, url, must_say):

@@ -62,6 +62,17 @@ SENTENCE_COLUMN_DOCS = {
     "tokens": "the sentence segmented into words by jieba with the project's user dictionary, separated by spaces, Latin letters lower-cased",
 }
 
+#: What a reader may do with a text whose licence is not stated (on the Texts page).
+NOT_STATED = (
+    "**Texts whose licence is not stated** stay under their authors' and publishers' copyright. "
+    "They are shown here for non-commercial research, so that every number in the book can be "
+    "checked against the words it counts; that gives you no licence. You may read them here, cite "
+    "them, and quote short passages with attribution for research, criticism and teaching, as "
+    "copyright law allows where you are (quotation, fair use or fair dealing). To republish a text "
+    "or large parts of it, translate it, or use it commercially, ask the rights holder: the "
+    "publisher named above."
+)
+
 #: Where the downloads and the concordance's data are written in the built site.
 DOWNLOAD_CSV = f"{links.TEXTS_FOLDER}/sentences.csv"
 DOWNLOAD_PARQUET = f"{links.TEXTS_FOLDER}/sentences.parquet"
@@ -85,6 +96,11 @@ def md_escape(text: str) -> str:
     \<b\>AI\<\/b\> \| \{\{x\}\}
     """
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _code(text: str) -> str:
+    """A Markdown code span (its content is shown verbatim, so it is not escaped)."""
+    return "``" + " ".join(str(text).replace("`", "'").split()) + "``"
 
 
 def _e(text) -> str:
@@ -127,12 +143,8 @@ def licence_terms(licence: str) -> tuple[str, str | None]:
     """
     value = " ".join(str(licence).split())
     if value.lower() in ("", "not stated", "unknown", "none"):
-        return (
-            "No licence is stated, so the text remains under its authors' and publisher's copyright "
-            "and this book grants no rights in it. You may read it here and quote short passages, "
-            "with attribution, for research, criticism and teaching, as copyright law allows where you "
-            "are (quotation, fair use or fair dealing). To republish the text or large parts of it, "
-            "translate it, or use it commercially, ask the rights holder.", None)
+        return ("No licence is stated: the text stays under its authors' and publisher's copyright, "
+                "and this book grants no rights in it (see below).", None)
     if value.lower() in ("cc0", "public domain"):
         return "The text is in the public domain: you may use it freely; crediting the source is good practice.", \
             "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -164,16 +176,13 @@ def licence_markdown(docs: list[Document]) -> str:
         name = f"[{md_escape(doc.record['licence'])}]({url})" if url else md_escape(doc.record["licence"])
         credit = "; ".join(p.name_en or p.name for p in (doc.authors or doc.people))
         lines.append(
-            f"- **[{md_escape(doc.id)}]({_read_link(doc.id)})** (`data/raw/{md_escape(doc.file)}`), licence: {name}. "
+            f"- **[{md_escape(doc.id)}]({_read_link(doc.id)})** ({_code('data/raw/' + doc.file)}), licence: {name}. "
             f"{md_escape(statement)} Credit: {md_escape(credit)}, {md_escape(doc.record.get('venue', ''))}, "
             f"{md_escape(doc.record.get('date', ''))}."
         )
     lines += [
         "",
-        "**Texts whose licence is not stated** are quoted and shown here for non-commercial research, "
-        "so that every number in the book can be checked against the words it counts. That gives you "
-        "no licence: read them here, cite them, quote short passages with attribution; for anything "
-        "more, ask the publisher named above.",
+        NOT_STATED,
         "",
         "**This book's own prose, tables and figures** are licensed under "
         "[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/) (credit \u201cthe aidiscourse "
@@ -334,8 +343,8 @@ def reader_markdown(doc: Document, sentences: pd.DataFrame) -> str:
         f"<p class=\"aid-doc-note\">{_e(r['notes'])}</p>" if r.get("notes") else "",
         f"<p class=\"aid-reader-help\">{sentences.paragraph.nunique()} paragraphs, {len(sentences)} sentences, shown as cleaned "
         f"for the analyses (the file as received: <code>data/raw/{_e(doc.file)}</code>). Each paragraph is numbered "
-        "(¶); the chapters link to a paragraph (<code>#p-12</code>) or to a sentence (<code>#s-40</code>), "
-        "which is then highlighted. <a href=\""
+        "(¶); a link to a paragraph (<code>#p-12</code>) or a sentence (<code>#s-40</code>) "
+        "highlights it. <a href=\""
         + _e(links.page_url(links.CONCORDANCE_PAGE, from_page=page)) + "\">Search every text</a>.</p>",
     ]
     head = [f"# {md_escape(doc.id)}: {md_escape(doc.title)}", "",
@@ -352,9 +361,9 @@ def texts_index_markdown(docs: list[Document], sentences: pd.DataFrame) -> str:
         "# Texts",
         "",
         "Every document of the corpus can be read here as the analyses read it, after cleaning: "
-        "with its sections, its speakers and a number on every paragraph (¶). The chapters link "
-        "their examples, passages and sentences to these pages, and the "
-        f"[concordance](concordance.md) searches all of them at once.",
+        "with its sections, its speakers and a number on every paragraph (¶), so that a paragraph "
+        "or sentence the book refers to can be read in its context. The "
+        "[concordance](concordance.md) searches all of them at once.",
         "",
         "| document | title and authors | paragraphs | sentences | licence |",
         "|---|---|--:|--:|---|",
