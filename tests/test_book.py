@@ -339,9 +339,21 @@ def _wait_for_charts(driver, timeout=30):
         time.sleep(0.5)
 
 
+def _open(driver, uri: str, timeout: float = 15) -> None:
+    """Load ``uri`` and wait until the browser shows it (chromedriver may return from a
+    navigation to a URL with a fragment while the previous page is still shown)."""
+    driver.get(uri)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if driver.execute_script("return document.readyState === 'complete' && window.location.href === arguments[0]", uri):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{uri} did not load")
+
+
 @pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
 def test_charts_fit_a_1000px_column(narrow_browser, page):
-    narrow_browser.get(page.as_uri())
+    _open(narrow_browser, page.as_uri())
     n_charts, n_drawn = _wait_for_charts(narrow_browser)
     assert n_drawn == n_charts, f"{page.name}: {n_charts - n_drawn} charts not drawn"
     wide = {f"{page.stem}/{key}": (round(width), column)
@@ -370,7 +382,7 @@ def test_reader_page_opens_at_its_anchors(narrow_browser, doc_id):
     for url in (passage_url(doc_id, middle.paragraph, from_page="book/x"),
                 passage_url(doc_id, middle.paragraph, middle.sentence, from_page="book/x")):
         target, _, anchor = url.partition("#")
-        narrow_browser.get((HTML / "book" / target).resolve().as_uri() + "#" + anchor)
+        _open(narrow_browser, (HTML / "book" / target).resolve().as_uri() + "#" + anchor)
         state = _anchor_state(narrow_browser, anchor)
         assert state is not None, f"{url}: no element with id {anchor}"
         is_target, top, bottom, height, scroll_width, client_width = state
@@ -395,7 +407,7 @@ def test_concordance_finds_a_typed_term_and_links_to_its_sentences(narrow_browse
     from selenium.webdriver.common.by import By
 
     term = _dictionary_term_in_texts()
-    narrow_browser.get((HTML / "texts" / "concordance.html").as_uri())
+    _open(narrow_browser, (HTML / "texts" / "concordance.html").as_uri())
     box = narrow_browser.find_element(By.ID, "aid-conc-term")
     box.send_keys(term)
     deadline = time.time() + 10
@@ -417,7 +429,7 @@ def test_concordance_finds_a_typed_term_and_links_to_its_sentences(narrow_browse
         cache.setdefault(path, _parsed(file).ids if file.is_file() else set())
         assert anchor in cache[path], f"{href}: no such anchor"
     # a click lands on the sentence, which holds the term
-    narrow_browser.get(links[-1])
+    _open(narrow_browser, links[-1])
     anchor = links[-1].partition("#")[2]
     assert term in narrow_browser.find_element(By.ID, anchor).text
     assert _anchor_state(narrow_browser, anchor)[0]
@@ -426,8 +438,7 @@ def test_concordance_finds_a_typed_term_and_links_to_its_sentences(narrow_browse
 def test_concordance_shows_typed_markup_as_text(narrow_browser):
     from selenium.webdriver.common.by import By
 
-    narrow_browser.get((HTML / "texts" / "concordance.html").as_uri() + "?term=" + "%3Cb%3E")
-    time.sleep(0.5)
+    _open(narrow_browser, (HTML / "texts" / "concordance.html").as_uri() + "?term=" + "%3Cb%3E")
     summary = narrow_browser.find_element(By.ID, "aid-conc-summary")
     assert "<b>" in summary.text and not summary.find_elements(By.TAG_NAME, "b")
     errors = [e["message"] for e in narrow_browser.get_log("browser") if e["level"] == "SEVERE"]
@@ -438,7 +449,7 @@ def test_book_search_finds_chinese_words(narrow_browser):
     from urllib.parse import quote
 
     term = _dictionary_term_in_texts()
-    narrow_browser.get((HTML / "search.html").as_uri() + "?q=" + quote(term))
+    _open(narrow_browser, (HTML / "search.html").as_uri() + "?q=" + quote(term))
     deadline = time.time() + 20
     found = []
     while time.time() < deadline:
