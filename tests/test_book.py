@@ -121,7 +121,7 @@ def test_version_and_commit_on_every_page():
 
 # --- in a browser ----------------------------------------------------------------------
 
-def _browser():
+def _browser(window: str = "1280,2000"):
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver_path = shutil.which("chromedriver")
     if not chromium or not driver_path:
@@ -133,7 +133,7 @@ def _browser():
     options.binary_location = chromium
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--window-size=1280,2000", "--allow-file-access-from-files"):
+                 f"--window-size={window}", "--allow-file-access-from-files"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return webdriver.Chrome(service=Service(driver_path), options=options)
@@ -172,3 +172,291 @@ def test_chapter_renders_in_a_browser(browser, page):
     assert not broken, f"{page.name}: images not loaded: {broken}"
     errors = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, f"{page.name}: console errors: {errors}"
+
+
+# --- the texts: reader pages, links to them, downloads, search ------------------------------
+
+class _Ids(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.ids, self.hrefs = set(), []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def _parsed(page: Path) -> _Ids:
+    parser = _Ids()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser
+
+
+def _documents():
+    from aidiscourse.config import Paths
+    from aidiscourse.corpus.manifest import load_manifest
+
+    return load_manifest(Paths(ROOT))
+
+
+def _sentence_table():
+    from aidiscourse.corpus.load import load_sentences
+
+    return load_sentences(sections=None, include_flagged=True)
+
+
+def test_every_text_has_a_reader_page_with_its_anchors():
+    _require_build()
+    from aidiscourse.report.links import reader_page
+
+    sentences = _sentence_table()
+    for doc in _documents():
+        page = HTML / f"{reader_page(doc.id)}.html"
+        assert page.is_file(), f"no reader page for {doc.id}"
+        rows = sentences[sentences.doc_id == doc.id]
+        ids = _parsed(page).ids
+        missing = [f"p-{p}" for p in rows.paragraph.unique() if f"p-{p}" not in ids]
+        missing += [f"s-{s}" for s in rows.sentence if f"s-{s}" not in ids]
+        assert not missing, f"{page.name}: anchors missing: {missing[:5]}"
+    index = (HTML / "texts" / "index.html").read_text(encoding="utf-8")
+    for doc in _documents():
+        assert f'href="read/{doc.id}.html"' in index, f"the Texts page does not link {doc.id}"
+
+
+def test_every_link_into_the_texts_lands_on_an_anchor():
+    """Links into the texts' pages (from chapters, made with aidiscourse.report.links, and within
+    the texts' pages) point at a page and an id that exist."""
+    _require_build()
+    texts = (HTML / "texts").resolve()
+    checked, broken = 0, []
+    cache: dict[Path, set[str]] = {}
+    for page in sorted(HTML.rglob("*.html")):
+        if "_static" in page.parts:
+            continue
+        for href in _parsed(page).hrefs:
+            target, _, anchor = href.partition("#")
+            if re.match(r"^[a-z]+:", href) or not anchor:
+                continue
+            file = (page.parent / target).resolve() if target else page.resolve()
+            if texts not in file.parents:
+                continue
+            checked += 1
+            if file not in cache:
+                cache[file] = _parsed(file).ids if file.is_file() else set()
+            if anchor not in cache[file]:
+                broken.append(f"{page.relative_to(HTML)} -> {href}")
+    assert checked > 0, "no link into the texts was found"
+    assert not broken, f"{len(broken)} links into the texts are broken: {broken[:5]}"
+
+
+def test_sentence_table_downloads_hold_the_sentence_table():
+    _require_build()
+    import pandas as pd
+
+    from aidiscourse.corpus.build import SENTENCE_COLUMNS
+
+    expected = _sentence_table()[SENTENCE_COLUMNS].reset_index(drop=True)
+    from_csv = pd.read_csv(HTML / "texts" / "sentences.csv", keep_default_na=False, dtype=str)
+    from_parquet = pd.read_parquet(HTML / "texts" / "sentences.parquet")
+    assert list(from_csv.columns) == SENTENCE_COLUMNS
+    pd.testing.assert_frame_equal(from_csv, expected.astype(str), check_dtype=False)
+    pd.testing.assert_frame_equal(from_parquet.reset_index(drop=True), expected, check_dtype=False)
+    index = (HTML / "texts" / "index.html").read_text(encoding="utf-8")
+    assert 'href="sentences.csv"' in index and 'href="sentences.parquet"' in index
+
+
+def _dictionary_term_in_texts() -> str:
+    """A long entry of the project's user dictionary that the texts use (新质生产力 here)."""
+    text = "".join(_sentence_table().text)
+    for line in (ROOT / "data" / "lexicons" / "userdict.txt").read_text(encoding="utf-8").splitlines():
+        word = line.split(" ")[0].strip()
+        if len(word) >= 4 and not line.startswith("#") and word in text:
+            return word
+    pytest.skip("no entry of the user dictionary occurs in the texts")
+
+
+def test_search_index_holds_chinese_words():
+    _require_build()
+    import json
+
+    raw = (HTML / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(raw[raw.index("(") + 1: raw.rindex(")")])
+    term = _dictionary_term_in_texts()
+    def pages(entry):  # one page is stored as a number, several as a list
+        return {entry} if isinstance(entry, int) else set(entry or [])
+
+    names = {index["docnames"][i] for i in pages(index["terms"].get(term)) | pages(index["titleterms"].get(term))}
+    readers = {f"texts/read/{d}" for d in _sentence_table().loc[lambda t: t.text.str.contains(term, regex=False)].doc_id}
+    assert readers and readers <= names, f"the search index misses {sorted(readers - names)} for {term}"
+
+
+# --- in a browser, at 1,000 px -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def narrow_browser():
+    _require_build()
+    driver = _browser(window="1000,1200")
+    yield driver
+    driver.quit()
+
+
+#: Charts known to be wider than a 1,000 px column, as "chapter/section-id#n" (the n-th
+#: chart of that section). Charts are being redrawn to fit; until then these cases are
+#: expected failures, and any other wide chart fails.
+KNOWN_WIDE_CHARTS = {
+    "02_term_frequency/frequencies#1",
+    "02_term_frequency/keyness-what-sets-each-document-apart#1",
+    "02_term_frequency/concept-families#1",
+    "03_topics/the-topics#1",
+    "03_topics/topics-per-document-and-per-speaker#1",
+    "03_topics/topics-per-document-and-per-speaker#2",
+    "03_topics/topics-per-document-and-per-speaker#3",
+    "04_sentiment/tone-along-each-document#1",
+}
+
+CHART_WIDTHS = """
+const seen = {};
+return [...document.querySelectorAll('.aid-chart')].map(c => {
+  const svg = c.querySelector('svg');
+  const column = c.closest('article') || document.querySelector('main');
+  const section = c.closest('section[id]');
+  const key = section ? section.id : '';
+  seen[key] = (seen[key] || 0) + 1;
+  return [key + '#' + seen[key], svg ? svg.getBoundingClientRect().width : -1, column.clientWidth];
+});
+"""
+
+
+def _wait_for_charts(driver, timeout=30):
+    deadline = time.time() + timeout
+    while True:
+        n_charts, n_drawn, _, _ = driver.execute_script(CHART_STATE)
+        if n_drawn == n_charts or time.time() > deadline:
+            return n_charts, n_drawn
+        time.sleep(0.5)
+
+
+def _open(driver, uri: str, timeout: float = 15) -> None:
+    """Load ``uri`` and wait until the browser shows it (chromedriver may return from a
+    navigation to a URL with a fragment while the previous page is still shown)."""
+    driver.get(uri)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if driver.execute_script("return document.readyState === 'complete' && window.location.href === arguments[0]", uri):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"{uri} did not load")
+
+
+@pytest.mark.parametrize("page", chapter_pages(), ids=lambda p: p.stem)
+def test_charts_fit_a_1000px_column(narrow_browser, page):
+    _open(narrow_browser, page.as_uri())
+    n_charts, n_drawn = _wait_for_charts(narrow_browser)
+    assert n_drawn == n_charts, f"{page.name}: {n_charts - n_drawn} charts not drawn"
+    wide = {f"{page.stem}/{key}": (round(width), column)
+            for key, width, column in narrow_browser.execute_script(CHART_WIDTHS) if width > column + 1}
+    unexpected = {k: v for k, v in wide.items() if k not in KNOWN_WIDE_CHARTS}
+    assert not unexpected, f"charts wider than their column (width, column px): {unexpected}"
+    if wide:
+        pytest.xfail(f"known wide charts, being redrawn to fit: {wide}")
+
+
+def _anchor_state(driver, anchor):
+    return driver.execute_script("""
+const el = document.getElementById(arguments[0]);
+if (!el) return null;
+const r = el.getBoundingClientRect();
+return [el.matches(':target'), r.top, r.bottom, window.innerHeight,
+        document.documentElement.scrollWidth, document.documentElement.clientWidth];""", anchor)
+
+
+@pytest.mark.parametrize("doc_id", [d.id for d in _documents()])
+def test_reader_page_opens_at_its_anchors(narrow_browser, doc_id):
+    from aidiscourse.report.links import passage_url
+
+    rows = _sentence_table().loc[lambda t: t.doc_id == doc_id]
+    middle = rows.iloc[len(rows) // 2]
+    for url in (passage_url(doc_id, middle.paragraph, from_page="book/x"),
+                passage_url(doc_id, middle.paragraph, middle.sentence, from_page="book/x")):
+        target, _, anchor = url.partition("#")
+        _open(narrow_browser, (HTML / "book" / target).resolve().as_uri() + "#" + anchor)
+        state = _anchor_state(narrow_browser, anchor)
+        assert state is not None, f"{url}: no element with id {anchor}"
+        is_target, top, bottom, height, scroll_width, client_width = state
+        assert is_target, f"{url}: the anchor is not the page's target"
+        assert 0 <= top < height, f"{url}: the browser did not scroll to the anchor (top {top})"
+        assert scroll_width <= client_width + 1, f"{url}: the page is wider than the window ({scroll_width} px)"
+    errors = [e["message"] for e in narrow_browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, f"{doc_id}: console errors: {errors}"
+
+
+def _expected_hits(term: str) -> int:
+    """Occurrences of ``term`` in the paragraphs, as the concordance counts them."""
+    import unicodedata
+
+    table = _sentence_table()
+    paragraphs = table.groupby(["doc_id", "paragraph"], sort=False).text.agg("".join)
+    pattern = re.compile(re.escape(unicodedata.normalize("NFKC", term)), re.IGNORECASE)
+    return sum(len(pattern.findall(p)) for p in paragraphs)
+
+
+def test_concordance_finds_a_typed_term_and_links_to_its_sentences(narrow_browser):
+    from selenium.webdriver.common.by import By
+
+    term = _dictionary_term_in_texts()
+    _open(narrow_browser, (HTML / "texts" / "concordance.html").as_uri())
+    box = narrow_browser.find_element(By.ID, "aid-conc-term")
+    box.send_keys(term)
+    deadline = time.time() + 10
+    while not narrow_browser.find_elements(By.CSS_SELECTOR, ".aid-conc-hit") and time.time() < deadline:
+        time.sleep(0.2)
+    summary = narrow_browser.find_element(By.ID, "aid-conc-summary").text
+    expected = _expected_hits(term)
+    assert summary.startswith(f"{expected:,} hit"), f"summary {summary!r}, expected {expected} hits of {term}"
+    links = narrow_browser.execute_script(
+        "return [...document.querySelectorAll('.aid-conc-hit a')].map(a => a.href)")
+    shown = sum(len(narrow_browser.find_elements(By.CSS_SELECTOR, f"#hits-{d.id} .aid-conc-hit")) for d in _documents())
+    assert len(links) == shown > 0
+    keywords = {e.text for e in narrow_browser.find_elements(By.CSS_SELECTOR, ".aid-conc-kw mark")}
+    assert keywords == {term}
+    cache: dict[str, set[str]] = {}
+    for href in links:
+        path, _, anchor = href.partition("#")
+        file = Path(path.replace("file://", ""))
+        cache.setdefault(path, _parsed(file).ids if file.is_file() else set())
+        assert anchor in cache[path], f"{href}: no such anchor"
+    # a click lands on the sentence, which holds the term
+    _open(narrow_browser, links[-1])
+    anchor = links[-1].partition("#")[2]
+    assert term in narrow_browser.find_element(By.ID, anchor).text
+    assert _anchor_state(narrow_browser, anchor)[0]
+
+
+def test_concordance_shows_typed_markup_as_text(narrow_browser):
+    from selenium.webdriver.common.by import By
+
+    _open(narrow_browser, (HTML / "texts" / "concordance.html").as_uri() + "?term=" + "%3Cb%3E")
+    summary = narrow_browser.find_element(By.ID, "aid-conc-summary")
+    assert "<b>" in summary.text and not summary.find_elements(By.TAG_NAME, "b")
+    errors = [e["message"] for e in narrow_browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert not errors, errors
+
+
+def test_book_search_finds_chinese_words(narrow_browser):
+    from urllib.parse import quote
+
+    term = _dictionary_term_in_texts()
+    _open(narrow_browser, (HTML / "search.html").as_uri() + "?q=" + quote(term))
+    deadline = time.time() + 20
+    found = []
+    while time.time() < deadline:
+        found = narrow_browser.execute_script(
+            "return [...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href'))")
+        if found:
+            break
+        time.sleep(0.5)
+    readers = {f"texts/read/{d}.html" for d in _sentence_table().loc[lambda t: t.text.str.contains(term, regex=False)].doc_id}
+    assert readers <= {f.split("?")[0].split("#")[0] for f in found}, f"searching {term} found {found}"

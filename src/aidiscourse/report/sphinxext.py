@@ -138,6 +138,8 @@ def _always_reread(app, env, added, changed, removed):
 
 
 def setup(app):
+    # the texts: reader pages, the Texts page, the concordance, the downloads
+    app.setup_extension("aidiscourse.report.reader_pages")
     app.add_js_file(None, body=_MODE_DEFAULT)
     app.connect("env-get-outdated", _always_reread)
     app.connect("config-inited", _config_inited)
