@@ -4,10 +4,10 @@ project lock (twelve adds at once, two prepares at once), orphaned raw files and
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -62,7 +62,7 @@ def test_each_format_is_added_in_one_command_and_prepared(project_copy):
 
     prepared = run_cli("prepare", "--quiet", cwd=project_copy)
     assert prepared.returncode == 0 and "9 documents (9 processed)" in prepared.stdout, prepared.stderr
-    table = pd.read_csv(__import__("io").StringIO(run_cli("sentences", cwd=project_copy).stdout), sep="\t", keep_default_na=False)
+    table = pd.read_csv(io.StringIO(run_cli("sentences", cwd=project_copy).stdout), sep="\t", keep_default_na=False)
     body = {doc_id: "".join(table[table.doc_id == doc_id].text) for doc_id in files}
     for paragraph in PARAGRAPHS:
         assert paragraph in body["pdf-doc"]
@@ -214,7 +214,7 @@ def test_prepare_reports_an_orphan_with_the_command_that_fixes_it(project_copy):
 def test_terms_suggest_prints_candidates_and_add_records_when_and_why(project_copy):
     suggested = run_cli("terms", "suggest", "--input", str(LAW), "--top", "5", cwd=project_copy)
     assert suggested.returncode == 0, suggested.stderr
-    table = pd.read_csv(__import__("io").StringIO(suggested.stdout), sep="\t")
+    table = pd.read_csv(io.StringIO(suggested.stdout), sep="\t")
     assert list(table.columns) == ["term", "frequency", "pmi", "left_entropy", "right_entropy", "score", "split_as", "context"]
     assert any("反恐怖主义" in t for t in table.term), table  # a domain term of a document the book does not have
     assert all(t in c for t, c in zip(table.term, table.context))
