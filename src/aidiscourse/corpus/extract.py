@@ -34,7 +34,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Literal
 
-from aidiscourse.errors import fail
+from aidiscourse.errors import AidiscourseError, fail
 
 Format = Literal["text", "markdown", "html", "pdf", "docx"]
 
@@ -301,9 +301,9 @@ def extract_pdf(data: bytes, *, name: str = "file") -> Extraction:
                 raise fail(f"{name}: the PDF is encrypted with a password; save an unencrypted copy first")
             pages = [page.extract_text() or "" for page in reader.pages]
             info = reader.metadata or {}
+    except AidiscourseError:
+        raise
     except Exception as exc:  # pypdf raises many kinds of error on damaged files
-        if type(exc).__name__ == "AidiscourseError":
-            raise
         raise fail(f"{name}: not a readable PDF ({type(exc).__name__}: {exc})") from None
     text = repair_radicals("\n".join(p.strip("\n") for p in pages))
     _require_text(text, name, f"no text layer in its {len(pages)} page(s) (a scanned PDF?); run OCR on it and add the text")

@@ -43,12 +43,23 @@ COLUMNS = ["term", "frequency", "pmi", "left_entropy", "right_entropy", "score",
 ADDED_MARK = "added with `aidiscourse terms suggest --add`"
 
 
-def _ngram_counts(runs: Sequence[str], max_len: int) -> Counter:
+def _ngram_counts(runs: Sequence[str], max_len: int, min_freq: int) -> Counter:
+    """Counts of the n-grams of ``runs`` up to ``max_len`` characters that can matter: every
+    n-gram whose prefix or suffix of n-1 characters is seen ``min_freq`` times (an n-gram
+    whose prefix and suffix are both rarer is rarer still, and neighbours nothing frequent).
+    Counting only these keeps memory in proportion to the frequent n-grams."""
     counts: Counter = Counter()
-    for run in runs:
-        n = len(run)
-        for size in range(1, min(max_len, n) + 1):
-            counts.update(run[i : i + size] for i in range(n - size + 1))
+    for size in range(1, max_len + 1):
+        layer: Counter = Counter()
+        for run in runs:
+            grams = (run[i : i + size] for i in range(len(run) - size + 1))
+            if size <= 2:
+                layer.update(grams)
+            else:
+                layer.update(g for g in grams if counts[g[:-1]] >= min_freq or counts[g[1:]] >= min_freq)
+        if not layer:
+            break
+        counts.update(layer)
     return counts
 
 
@@ -90,10 +101,8 @@ def candidate_table(
         (bits).
     """
     runs = [m.group(0) for t in texts for m in _CJK_RUN.finditer(t)]
-    counts = _ngram_counts(runs, max_len + 1)
-    totals = Counter()
-    for gram, c in counts.items():
-        totals[len(gram)] += c
+    counts = _ngram_counts(runs, max_len + 1, min_freq)
+    totals = {size: sum(max(0, len(run) - size + 1) for run in runs) for size in range(1, max_len + 1)}
     candidates = {g for g, c in counts.items() if min_len <= len(g) <= max_len and c >= min_freq}
     left: dict[str, Counter] = defaultdict(Counter)
     right: dict[str, Counter] = defaultdict(Counter)
