@@ -4,8 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.lab-installed
 
-.PHONY: help install prepare book test test-fast bench dist clean
+.PHONY: help install prepare book lab test test-fast bench dist clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -25,6 +26,17 @@ book: prepare ## execute every notebook (cached) and build the HTML into _build/
 	$(BIN)/python -m aidiscourse.report.buildcache
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Open _build/html/index.html"
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e ".[test,lab]"
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@# .md chapters open as notebooks (jupytext), in this environment only
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook"}}}' \
+		> $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $(LAB_STAMP)
+
+lab: prepare $(LAB_STAMP) ## open the chapters in JupyterLab (installed into .venv on first use); run each top to bottom
+	$(BIN)/jupyter lab notebooks
 
 test: book ## build the book (cached), then run the test suite against code, results and pages
 	$(BIN)/python -m pytest

@@ -9,7 +9,10 @@ from conftest import ROOT, run_cli
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    """SHA-256 of every file under ``folder``, derived data (``processed``, which also
+    holds the project lock) left out."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*"))
+            if p.is_file() and "processed" not in p.relative_to(folder).parts}
 
 
 def test_tokenize_is_line_for_line_and_normalises():
@@ -104,8 +107,10 @@ def _refusal_cases(tmp: Path):
     good.write_text(NEW_TEXT, encoding="utf-8")
     empty = tmp / "empty.txt"
     empty.write_bytes(b"")
-    binary = tmp / "binary.bin"
+    binary = tmp / "binary.txt"
     binary.write_bytes(bytes(range(256)) * 8)
+    unknown = tmp / "binary.bin"
+    unknown.write_bytes(bytes(range(256)) * 8)
     undecodable = tmp / "undecodable.txt"
     undecodable.write_bytes(b"\x81\x30\xff\xfe\xfd\xfc" * 50 + b"\xff" * 20)
     return {
@@ -113,12 +118,13 @@ def _refusal_cases(tmp: Path):
         "unknown source type": (["add", str(good), "--id", "x-1", "--title", "t", "--source-type", "blog"], "unknown source type 'blog'"),
         "empty file": (["add", str(empty), "--id", "x-2", "--title", "t", "--source-type", "article"], "file is empty"),
         "not text": (["add", str(binary), "--id", "x-3", "--title", "t", "--source-type", "article"], "not a text file"),
+        "unknown file type": (["add", str(unknown), "--id", "x-5", "--title", "t"], "unknown file type '.bin'"),
         "undecodable": (["add", str(undecodable), "--id", "x-4", "--title", "t", "--source-type", "article"], "not a text file|cannot be decoded"),
         "bad id": (["add", str(good), "--id", "Bad Id", "--title", "t", "--source-type", "article"], "field 'id'"),
     }
 
 
-@pytest.mark.parametrize("case", ["existing id", "unknown source type", "empty file", "not text", "undecodable", "bad id"])
+@pytest.mark.parametrize("case", ["existing id", "unknown source type", "empty file", "not text", "unknown file type", "undecodable", "bad id"])
 def test_add_refuses_with_one_line_and_changes_nothing(project_copy, case):
     import re
 

@@ -88,7 +88,9 @@ def test_a_sixth_document_reaches_every_table_and_chapter(tmp_path):
         assert HOSTILE not in text, f"{page.relative_to(html)} contains a live <script> from a document"
         assert "<b>加粗</b>" not in text and "<i>替代</i>" not in text, page.name
     sentences_tsv = run_cli("sentences", cwd=root).stdout
-    assert HOSTILE in sentences_tsv  # the text itself is kept, not stripped
+    # markup is removed before analysis; the prose around it is kept
+    assert "script" not in sentences_tsv and "alert" not in sentences_tsv and "<b>" not in sentences_tsv
+    assert "也有人写下加粗与链接，算法与制度" in sentences_tsv
 
 
 def test_the_book_builds_with_thirty_more_documents(tmp_path):

@@ -33,13 +33,43 @@ def command(name: str):
     return register
 
 
+def warn(message: str) -> None:
+    """Print a warning as one line on standard error."""
+    print(f"aidiscourse: warning: {message}", file=sys.stderr, flush=True)
+
+
 @command("prepare")
 def _prepare(args) -> int:
     from aidiscourse.corpus.build import prepare
+    from aidiscourse.corpus.lock import project_lock
 
-    result = prepare(project_paths(), n_jobs=args.jobs, backend=args.backend, progress=not args.quiet, force=args.force)
+    paths = project_paths()
+    with project_lock(paths, quiet=args.quiet):
+        for message in orphan_messages(paths):
+            warn(message)
+        result = prepare(paths, n_jobs=args.jobs, backend=args.backend, progress=not args.quiet, force=args.force)
     print(f"{result['documents']} documents ({result['processed']} processed), {result['sentences']} sentences")
     return 0
+
+
+def orphan_messages(paths) -> list[str]:
+    """One line per file in ``data/raw`` that no manifest entry names, with the command
+    that fixes it."""
+    import re
+
+    from aidiscourse.corpus.extract import STORED_SUFFIX, SUFFIXES
+    from aidiscourse.corpus.manifest import orphan_raw_files
+
+    messages = []
+    for path in orphan_raw_files(paths):
+        rel = path.relative_to(paths.root).as_posix()
+        fmt = SUFFIXES.get(path.suffix.lower())
+        if fmt and STORED_SUFFIX[fmt] == path.suffix and re.fullmatch(r"[a-z0-9][a-z0-9-]{1,63}", path.stem):
+            fix = f"record it with `aidiscourse add {rel} --id {path.stem} --title TITLE`, or delete it (`rm {rel}`)"
+        else:
+            fix = f"delete it (`rm {rel}`), or move it out of data/raw and add it with `aidiscourse add`"
+        messages.append(f"{rel} is in no manifest entry (left by an interrupted add?): {fix}")
+    return messages
 
 
 @command("sentences")
@@ -142,28 +172,67 @@ def _labelling_sample(args, paths) -> int:
 
 @command("add")
 def _add(args) -> int:
+    from aidiscourse.corpus.lock import project_lock
     from aidiscourse.corpus.manifest import add_document
 
     people = []
     for spec in args.person or []:
         name, _, role = spec.partition(":")
         people.append({"name": name.strip(), "role": (role or "author").strip()})
-    doc = add_document(
-        project_paths(),
-        args.file,
-        doc_id=args.id,
-        title=args.title,
-        source_type=args.source_type,
-        people=people or None,
-        venue=args.venue,
-        date=args.date,
-        licence=args.licence,
-        script=args.script,
-        title_en=args.title_en,
-    )
+    paths = project_paths()
+    with project_lock(paths):
+        doc = add_document(
+            paths,
+            args.file,
+            doc_id=args.id,
+            title=args.title,
+            source_type=args.source_type,
+            people=people or None,
+            venue=args.venue,
+            date=args.date,
+            licence=args.licence,
+            script=args.script,
+            title_en=args.title_en,
+            allow_duplicate=args.allow_duplicate,
+            warn=warn,
+        )
     enc = doc.record.get("original_encoding")
-    note = f" (converted from {enc} to UTF-8)" if enc else ""
-    print(f"added {doc.id}: data/raw/{doc.file}{note}, sha256 {doc.sha256}")
+    note = f", converted from {enc} to UTF-8" if enc else ""
+    print(f"added {doc.id}: data/raw/{doc.file} ({doc.record['format']}, cleaned as {doc.source_type}{note}), "
+          f"sha256 {doc.sha256}")
+    return 0
+
+
+@command("terms")
+def _terms(args) -> int:
+    from aidiscourse.corpus.newwords import append_terms
+
+    paths = project_paths()
+    if args.add:
+        from aidiscourse.corpus.lock import project_lock
+
+        with project_lock(paths):
+            added = append_terms(paths.user_dict, args.add, reason=args.reason)
+        rel = paths.user_dict.relative_to(paths.root)
+        skipped = [t for t in args.add if t not in added]
+        if skipped:
+            warn(f"already in {rel}: {', '.join(skipped)}")
+        if added:
+            print(f"added to {rel}: {', '.join(added)}. Run `aidiscourse prepare` and rebuild the book; "
+                  "the findings move with the dictionary, so record the change in CHANGELOG.md")
+        return 0
+    from aidiscourse.corpus.newwords import corpus_suggestions
+
+    texts = None
+    if args.input is not None:
+        from aidiscourse.corpus.markup import strip_markup
+
+        lines = read_input_lines(None if args.input == "-" else args.input)
+        from aidiscourse.corpus.segment import split_sentences
+
+        texts = [s for line in strip_markup("\n".join(lines)).split("\n") for s in split_sentences(normalize_text(line))]
+    table = corpus_suggestions(paths, texts=texts, top=args.top, min_freq=args.min_freq)
+    table.to_csv(sys.stdout, sep="\t", index=False, lineterminator="\n")
     return 0
 
 
@@ -198,17 +267,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--doc", action="append", help="with --sample: this document (repeatable; default: unlabelled ones)")
     p.add_argument("--output", help="with --sample: write to this CSV file instead of standard output")
 
-    p = sub.add_parser("add", help="add a document to data/raw and the manifest")
-    p.add_argument("file", help="the text file (UTF-8, GB18030/GBK or Big5)")
-    p.add_argument("--id", required=True, help="document id: lower-case letters, digits and hyphens")
-    p.add_argument("--title", required=True)
-    p.add_argument("--source-type", required=True, help="interview, article, web_page or pdf_extraction")
-    p.add_argument("--title-en", default=None)
-    p.add_argument("--person", action="append", help="NAME:ROLE (role: author, interviewer, interviewee, moderator, panelist); repeatable")
-    p.add_argument("--venue", default="unknown")
-    p.add_argument("--date", default=None, help="YYYY, YYYY-MM or YYYY-MM-DD")
-    p.add_argument("--licence", default="not stated")
+    p = sub.add_parser(
+        "add",
+        help="add a document (text, Markdown, web page, PDF or Word file) to data/raw and the manifest",
+        description="Copy a file into data/raw and record it in data/corpus.yml, or change nothing and say why. "
+        "Fields left out are recorded as unknown, with a warning naming them.",
+    )
+    p.add_argument("file", help="the file: .txt (UTF-8, GB18030/GBK or Big5), .md, .html/.htm, .pdf or .docx")
+    p.add_argument("--id", required=True, help="document id: lower-case letters, digits and hyphens, e.g. li-2026")
+    p.add_argument("--title", default=None, help="the title (default: the title the file states; required if it states none)")
+    p.add_argument("--source-type", default=None, metavar="{interview,article,web_page,pdf_extraction}",
+                   help="the cleaning pipeline (default from the format: web_page for web pages, "
+                   "pdf_extraction for PDF, article otherwise)")
+    p.add_argument("--title-en", default=None, help="an English title")
+    p.add_argument("--person", action="append", metavar="NAME:ROLE",
+                   help="an author or speaker; role: author (default), interviewer, interviewee, moderator, panelist; "
+                   "repeat for each person (default: unknown)")
+    p.add_argument("--venue", default=None, help="where it appeared: journal, site, publisher (default: unknown)")
+    p.add_argument("--date", default=None, help="when it appeared: YYYY, YYYY-MM or YYYY-MM-DD (default: unknown)")
+    p.add_argument("--licence", default=None, help="the licence the source states (default: not stated)")
     p.add_argument("--script", choices=["simplified", "traditional"], default=None, help="detected when omitted")
+    p.add_argument("--allow-duplicate", action="store_true",
+                   help="record the file even if its text repeats a document's (same text, or most sentences shared)")
+
+    p = sub.add_parser("terms", help="user-dictionary terms: suggest candidates, add reviewed ones")
+    terms = p.add_subparsers(dest="terms_command", parser_class=_Parser, required=True)
+    p = terms.add_parser(
+        "suggest",
+        help="propose terms the segmenter splits (PMI cohesion, branching entropy); --add appends reviewed ones",
+        description="Print candidates for data/lexicons/userdict.txt as TSV: term, frequency, PMI (bits), left and "
+        "right branching entropy (bits), score, the segmenter's split, one context. With --add, append the "
+        "given terms to the user dictionary after a comment saying when and why.",
+    )
+    p.add_argument("--input", default=None, help="read this UTF-8 file (`-` for standard input) instead of the prepared corpus")
+    p.add_argument("--top", type=int, default=30, help="number of candidates (default 30)")
+    p.add_argument("--min-freq", type=int, default=3, help="minimum frequency of a candidate (default 3)")
+    p.add_argument("--add", nargs="+", metavar="TERM", help="append these reviewed terms to the user dictionary")
+    p.add_argument("--reason", default="reviewed among the candidates of `aidiscourse terms suggest`",
+                   help="why the terms are added (written in the comment line)")
 
     return parser
 

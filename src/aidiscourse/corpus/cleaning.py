@@ -1,8 +1,11 @@
 """Cleaning, per source type, as small named ``str -> str`` steps.
 
-:func:`clean_document` runs the steps a document's source type needs and records an
+:func:`clean_text` runs the steps a document's source type needs and records an
 audit row per step (what it removed or changed, with examples), which the corpus
-chapter shows. Steps that move text into its own section (abstract, references ...)
+chapter shows; the audit opens with the extraction of the text from the raw file
+(:mod:`aidiscourse.corpus.extract`). Every pipeline starts by removing markup (HTML and
+Markdown, :mod:`aidiscourse.corpus.markup`), so that no tag, script, comment or Markdown
+sign reaches the analyses. Steps that move text into its own section (abstract, references ...)
 write a marker line ``⟦section:NAME⟧`` that :mod:`aidiscourse.corpus.structure` reads.
 Lines damaged by encoding errors are not deleted: :func:`flag_mojibake` marks them with
 ``⟦mojibake⟧`` so the sentences that hold them are kept out of the analyses but stay
@@ -20,6 +23,7 @@ from aidiscourse.corpus.clean_pdf import (CITATION_MARK, drop_running_headers, d
 from aidiscourse.corpus.clean_web import (TAG, drop_about_widgets, drop_footer, drop_image_captions,
                                           drop_portal_navigation, drop_related_headlines, drop_spam_lines, strip_html)
 from aidiscourse.corpus.markers import MOJIBAKE_MARK
+from aidiscourse.corpus.markup import strip_markup
 from aidiscourse.corpus.normalize import collapse_whitespace, count_changed_chars, normalize_unicode, to_simplified
 from aidiscourse.errors import fail
 
@@ -64,9 +68,26 @@ class Step:
     pattern: re.Pattern | None = None
 
 
+#: What the audit of :func:`strip_markup` counts (one match per comment, code element,
+#: tag, entity, image, heading sign, bold sign or code fence).
+_MARKUP_COUNTED = re.compile(
+    r"<!--.*?(?:-->|\Z)|<(?:script|style|noscript|template)\b.*?(?:</(?:script|style|noscript|template)\s*>|\Z)"
+    r"|</?[A-Za-z][A-Za-z0-9:_-]*(?:\s[^<>]{0,1000})?/?>|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+    r"|!\[[^\]\n]*\]\([^)\n]*\)|^[ \t]{0,3}#{1,6}[ \t]|\*\*|^[ \t]{0,3}```",
+    re.S | re.I | re.M,
+)
+
+
+def _extracted(text: str) -> str:
+    """Placeholder of the extraction step: its audit row comes from the extraction."""
+    return text
+
+
 STEPS: dict[str, Step] = {
     s.name: s
     for s in (
+        Step("extract_text", _extracted, "edit", "text taken from the raw file (format, library, size in the examples)"),
+        Step("strip_markup", strip_markup, "matches", "HTML comments, scripts, styles, tags, entities and Markdown signs", _MARKUP_COUNTED),
         Step("strip_html", strip_html, "matches", "HTML tags and entities", TAG),
         Step("flag_mojibake", flag_mojibake, "matches", "encoding damage flagged (sentences kept out of analyses)", MOJIBAKE),
         Step("normalize_unicode", normalize_unicode, "edit", "full-/half-width letters and punctuation made consistent"),
@@ -86,9 +107,9 @@ STEPS: dict[str, Step] = {
     )
 }
 
-_COMMON_HEAD = ("flag_mojibake", "normalize_unicode", "to_simplified")
+_COMMON_HEAD = ("strip_markup", "flag_mojibake", "normalize_unicode", "to_simplified")
 PIPELINES: dict[str, tuple[str, ...]] = {
-    "web_page": ("strip_html", *_COMMON_HEAD, "drop_footer", "drop_related_headlines", "drop_about_widgets",
+    "web_page": ("strip_markup", "strip_html", *_COMMON_HEAD[1:], "drop_footer", "drop_related_headlines", "drop_about_widgets",
                  "drop_image_captions", "drop_portal_navigation", "drop_spam_lines", "collapse_whitespace"),
     "pdf_extraction": (*_COMMON_HEAD, "drop_vertical_text", "drop_running_headers", "mark_pdf_sections",
                        "join_pdf_lines", "remove_citation_marks", "collapse_whitespace"),
@@ -146,7 +167,9 @@ def clean_text(text: str, source_type: str, *, script: str = "traditional") -> t
     Parameters
     ----------
     text : str
-        The raw text, as read from ``data/raw``.
+        The raw text, as read from ``data/raw`` by
+        :func:`aidiscourse.corpus.manifest.read_raw`; when it carries its extraction
+        (an :class:`~aidiscourse.corpus.extract.ExtractedText`), the audit opens with it.
     source_type : {"interview", "article", "web_page", "pdf_extraction"}
     script : {"traditional", "simplified"}
         The script the manifest records. Script conversion runs on Traditional texts
@@ -162,7 +185,9 @@ def clean_text(text: str, source_type: str, *, script: str = "traditional") -> t
     """
     if source_type not in PIPELINES:
         raise fail(f"unknown source type {source_type!r}; known: {', '.join(sorted(PIPELINES))}")
-    audit = []
+    extraction = getattr(text, "extraction", None)
+    audit = [extraction.audit_row()] if extraction is not None else []
+    text = str(text)
     for name in PIPELINES[source_type]:
         step = STEPS[name]
         after = text if (name == "to_simplified" and script == "simplified") else step.func(text)

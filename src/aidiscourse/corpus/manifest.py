@@ -1,8 +1,9 @@
 """The corpus manifest (``data/corpus.yml``) and the provenance of raw files.
 
 The manifest is validated against ``schemas/corpus.schema.json`` with ``jsonschema``;
-every raw file is checked against the SHA-256 the manifest records before it is read.
-Raw files are written by :func:`add_document` only.
+every raw file is checked against the SHA-256 the manifest records before it is read,
+and its text is taken out by :mod:`aidiscourse.corpus.extract` (plain text, Markdown,
+web pages, PDF and Word files). Raw files are written by :func:`add_document` only.
 """
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import jsonschema
 import yaml
 
 from aidiscourse.config import Paths
+from aidiscourse.corpus.extract import (DEFAULT_SOURCE_TYPE, STORED_SUFFIX, TEXT_FORMATS, Extraction, ExtractedText,
+                                        cached_extract, decode_text, detect_format, extract)
 from aidiscourse.errors import fail
 
 SOURCE_TYPES = ("interview", "article", "web_page", "pdf_extraction")
@@ -189,51 +192,50 @@ def verify_raw(paths: Paths, doc: Document) -> Path:
     return path
 
 
-def read_raw(paths: Paths, doc: Document) -> str:
-    """Return a document's raw text after checking its hash (see :func:`verify_raw`)."""
-    return verify_raw(paths, doc).read_bytes().decode("utf-8")
+def raw_format(doc: Document) -> str:
+    """The format of a document's raw file (``text`` unless the manifest says otherwise)."""
+    return doc.record.get("format", "text")
+
+
+def extraction_cache(paths: Paths) -> Path:
+    """The folder of cached extractions (derived data, under ``data/processed``)."""
+    return paths.processed / "extracted"
+
+
+def read_raw(paths: Paths, doc: Document) -> ExtractedText:
+    """Return a document's text after checking its raw file's hash (see :func:`verify_raw`).
+
+    Plain text is decoded as UTF-8; other formats are extracted (cached, see
+    :func:`aidiscourse.corpus.extract.cached_extract`). The result is a ``str`` that
+    carries its :class:`~aidiscourse.corpus.extract.Extraction` for the cleaning audit.
+    """
+    data = verify_raw(paths, doc).read_bytes()
+    fmt = raw_format(doc)
+    if fmt == "text":
+        text = data.decode("utf-8")
+        return ExtractedText(Extraction(text, "text", "utf-8 decoding", text.count("\n") + 1, len(text)))
+    return ExtractedText(cached_extract(data, fmt, sha256=doc.sha256, cache_dir=extraction_cache(paths), name=doc.file))
 
 
 # --- adding a document -------------------------------------------------------------
 
-#: Encodings tried, in order, for a file that is not UTF-8. GB18030 is a superset of
-#: GBK and GB2312; Big5 covers Traditional texts from Taiwan and Hong Kong.
-FALLBACK_ENCODINGS = ("gb18030", "big5")
+#: What ``add`` records for metadata nobody gave (the book shows these as unknown).
+UNKNOWN_PERSON = {"name": "佚名", "name_en": "unknown", "role": "author"}
+UNKNOWN_DATE = "0000"
+UNKNOWN = "unknown"
+NOT_STATED = "not stated"
 
 
-def decode_text(data: bytes, *, name: str = "file") -> tuple[str, str]:
-    """Decode bytes of a Chinese text file, returning ``(text, encoding)``.
+def orphan_raw_files(paths: Paths, docs: list[Document] | None = None) -> list[Path]:
+    """Files in ``data/raw`` that no manifest entry names (left by an interrupted add).
 
-    UTF-8 (with or without BOM) is tried first; otherwise charset-normalizer proposes
-    an encoding, restricted to GB18030 and Big5, and the candidate whose text holds the
-    most CJK characters wins. Refuses empty, binary and undecodable input.
+    Temporary files of an interrupted write (``.NAME.XXXX.tmp``) count too.
     """
-    if not data.strip():
-        raise fail(f"{name}: file is empty")
-    if b"\x00" in data:
-        raise fail(f"{name}: not a text file (it contains NUL bytes)")
-    try:
-        text = data.decode("utf-8-sig")
-        return text, "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data, cp_isolation=list(FALLBACK_ENCODINGS)).best()
-    candidates = []
-    for enc in ([best.encoding] if best else []) + list(FALLBACK_ENCODINGS):
-        try:
-            text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-        cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
-        candidates.append((cjk, -len(candidates), enc, text))
-    if not candidates:
-        raise fail(f"{name}: cannot be decoded as UTF-8, GB18030 or Big5")
-    cjk, _, enc, text = max(candidates)
-    if cjk == 0 or sum(ch.isprintable() or ch.isspace() for ch in text) < 0.95 * len(text):
-        raise fail(f"{name}: not a text file (no readable Chinese text in any known encoding)")
-    return text, "gb18030" if enc.lower().replace("_", "") in ("gb18030", "gbk", "gb2312") else enc.lower()
+    docs = load_manifest(paths) if docs is None else docs
+    named = {d.file for d in docs}
+    if not paths.raw.is_dir():
+        return []
+    return sorted(p for p in paths.raw.iterdir() if p.is_file() and p.name not in named)
 
 
 def add_document(
@@ -241,79 +243,126 @@ def add_document(
     source: str | os.PathLike,
     *,
     doc_id: str,
-    title: str,
-    source_type: str,
+    title: str | None = None,
+    source_type: str | None = None,
     people: list[dict] | None = None,
-    venue: str = "unknown",
+    venue: str | None = None,
     date: str | None = None,
-    licence: str = "not stated",
+    licence: str | None = None,
     script: str | None = None,
     title_en: str | None = None,
+    allow_duplicate: bool = False,
+    warn: Callable[[str], None] | None = None,
 ) -> Document:
-    """Copy a text into ``data/raw/`` and record it in the manifest, or change nothing.
+    """Copy a file into ``data/raw/`` and record it in the manifest, or change nothing.
 
-    The new entry is validated together with the existing manifest before anything is
+    The text is extracted first (a file that yields none is refused); it is compared
+    with every document already recorded (see :mod:`aidiscourse.corpus.duplicates`);
+    the new entry is validated together with the existing manifest before anything is
     written; the raw copy and the manifest are each written to a temporary file and
-    renamed, and the raw copy is removed again if the manifest cannot be written.
+    renamed, and the raw copy is removed again if the manifest cannot be written. Call
+    it under :func:`aidiscourse.corpus.lock.project_lock` when other commands may run.
 
     Parameters
     ----------
     paths : Paths
     source : path-like
-        The text file to add (UTF-8, GB18030/GBK or Big5).
-    doc_id, title, source_type : str
-        Required metadata; ``source_type`` is one of :data:`SOURCE_TYPES`.
+        The file to add: ``.txt``, ``.md``, ``.html``/``.htm``, ``.pdf`` or ``.docx``.
+        Text and Markdown files are stored as UTF-8 (a GB18030/GBK or Big5 file is
+        converted and its encoding recorded); the other formats byte for byte. A file
+        already in ``data/raw`` under the name the id gives it (an orphan of an
+        interrupted add) is recorded where it is.
+    doc_id : str
+        Lower-case letters, digits and hyphens.
+    title : str, optional
+        Defaults to the title the file states (PDF, Word, web page, Markdown heading).
+    source_type : str, optional
+        One of :data:`SOURCE_TYPES`; defaults to the format's
+        (:data:`aidiscourse.corpus.extract.DEFAULT_SOURCE_TYPE`).
     people : list of dict, optional
-        ``{"name": ..., "role": ...}`` entries; defaults to one unknown author.
+        ``{"name": ..., "role": ...}`` entries; unknown when omitted (with a warning).
+    venue, date, licence : str, optional
+        Unknown (venue, date) or "not stated" (licence) when omitted; a warning names
+        the unknown fields.
     script : {"simplified", "traditional"}, optional
         Detected from the text when omitted.
+    allow_duplicate : bool
+        Record the file even when its text repeats a recorded document's.
+    warn : callable, optional
+        Receives each warning (one line) once the entry has been validated; by
+        default warnings are dropped.
 
     Returns
     -------
     Document
         The new manifest entry.
     """
+    from aidiscourse.corpus.duplicates import overlaps
+    from aidiscourse.corpus.normalize import looks_traditional
+
+    warn = warn or (lambda message: None)
     source = Path(source)
     data = read_manifest_data(paths)
-    if source_type not in SOURCE_TYPES:
+    if source_type is not None and source_type not in SOURCE_TYPES:
         raise fail(f"unknown source type {source_type!r}; use one of: {', '.join(SOURCE_TYPES)}")
     if any(d["id"] == doc_id for d in data["documents"]):
         raise fail(f"a document with id {doc_id!r} is already in the manifest")
     if not source.is_file():
         raise fail(f"{source}: no such file")
-    text, encoding = decode_text(source.read_bytes(), name=str(source))
-    target = paths.raw / f"{doc_id}.txt"
-    if target.exists():
-        raise fail(f"{target.relative_to(paths.root)} exists already; choose another id")
-    raw_bytes = text.encode("utf-8")
-    if script is None:
-        from aidiscourse.corpus.normalize import looks_traditional
+    payload = source.read_bytes()
+    fmt = detect_format(source, payload)
+    extraction = extract(payload, fmt, name=str(source))
+    text = extraction.text
+    source_type = source_type or DEFAULT_SOURCE_TYPE[fmt]
+    title = " ".join((title or extraction.metadata.get("title") or "").split())
+    if not title:
+        raise fail(f"{source}: the file states no title; give one with --title")
 
+    target = paths.raw / f"{doc_id}{STORED_SUFFIX[fmt]}"
+    # text formats are stored as UTF-8 (the Markdown source, not its prose); others as received
+    raw_bytes = decode_text(payload, name=str(source))[0].encode("utf-8") if fmt in TEXT_FORMATS else payload
+    adopting = target.exists() and source.resolve() == target.resolve()
+    if target.exists() and not adopting:
+        raise fail(f"{target.relative_to(paths.root)} exists already; choose another id")
+
+    notes: list[str] = []  # warnings, given once the entry is known to be valid
+    docs = [_to_document(e) for e in data["documents"]]
+    repeats = overlaps(text, {d.id: read_raw(paths, d) for d in docs})
+    if repeats:
+        what = f"{source}: " + "; ".join(o.describe() for o in repeats[:3])
+        if not allow_duplicate:
+            raise fail(f"{what}; add --allow-duplicate to record it anyway")
+        notes.append(f"{what} (recorded because of --allow-duplicate)")
+
+    if script is None:
         script = "traditional" if looks_traditional(text) else "simplified"
-    entry: dict[str, Any] = {
-        "id": doc_id,
-        "file": target.name,
-        "sha256": hashlib.sha256(raw_bytes).hexdigest(),
-        "title": title,
-    }
+    unknown = [name for name, value in (("people", people), ("date", date), ("venue", venue)) if not value]
+    if unknown:
+        flags = ", ".join(f"--{'person' if n == 'people' else n}" for n in unknown)
+        notes.append(f"{doc_id}: {', '.join(unknown)} unknown, recorded as unknown (give {flags}, or edit data/corpus.yml)")
+    entry: dict[str, Any] = {"id": doc_id, "file": target.name, "sha256": hashlib.sha256(raw_bytes).hexdigest(), "title": title}
     if title_en:
         entry["title_en"] = title_en
     entry.update(
         {
-            "people": people or [{"name": "佚名", "name_en": "unknown", "role": "author"}],
-            "venue": venue,
-            "date": date or "0000",
-            "licence": licence,
+            "people": people or [dict(UNKNOWN_PERSON)],
+            "venue": venue or UNKNOWN,
+            "date": date or UNKNOWN_DATE,
+            "licence": licence or NOT_STATED,
             "script": script,
             "source_type": source_type,
+            "format": fmt,
             "language": "zh",
-            "encoding": "utf-8",
         }
     )
-    if encoding != "utf-8":
-        entry["original_encoding"] = encoding
+    if fmt in TEXT_FORMATS:
+        entry["encoding"] = "utf-8"
+        if extraction.metadata.get("original_encoding"):
+            entry["original_encoding"] = extraction.metadata["original_encoding"]
     candidate = {**data, "documents": [*data["documents"], entry]}
     validate_manifest(candidate, source="new manifest entry")
+    for note in notes:
+        warn(note)
 
     manifest_text = paths.manifest.read_text(encoding="utf-8")
     if not manifest_text.endswith("\n"):
@@ -322,11 +371,14 @@ def add_document(
     manifest_text += "".join("  " + line + "\n" for line in block.splitlines())
 
     paths.raw.mkdir(parents=True, exist_ok=True)
-    _atomic_write(target, raw_bytes)
+    write_raw = not (adopting and target.read_bytes() == raw_bytes)
+    if write_raw:
+        _atomic_write(target, raw_bytes)
     try:
         _atomic_write(paths.manifest, manifest_text.encode("utf-8"))
     except BaseException:
-        target.unlink(missing_ok=True)
+        if write_raw and not adopting:
+            target.unlink(missing_ok=True)
         raise
     return _to_document(entry)
 

@@ -6,7 +6,7 @@ import pandas as pd
 from aidiscourse.config import Paths, project_paths
 from aidiscourse.corpus.load import content_terms, load_cleaning_audit, load_sentences
 from aidiscourse.corpus.cleaning import STEPS
-from aidiscourse.corpus.manifest import load_manifest, raw_path
+from aidiscourse.corpus.manifest import UNKNOWN, UNKNOWN_DATE, load_manifest
 
 
 def manifest_table(paths: Paths | None = None) -> pd.DataFrame:
@@ -22,10 +22,11 @@ def manifest_table(paths: Paths | None = None) -> pd.DataFrame:
                 "title_en": r.get("title_en", ""),
                 "people": "; ".join(f"{p.name} ({p.name_en or '-'}, {p.role})" for p in doc.people),
                 "venue": r["venue"],
-                "date": r["date"],
+                "date": UNKNOWN if r["date"] == UNKNOWN_DATE else r["date"],
                 "licence": r["licence"],
                 "script": doc.script,
                 "source_type": doc.source_type,
+                "format": r.get("format", "text"),
                 "sha256": doc.sha256,
             }
         )
@@ -45,7 +46,8 @@ def cleaning_summary(paths: Paths | None = None) -> pd.DataFrame:
     rows = []
     for doc in load_manifest(paths):
         a = audit[audit.doc_id == doc.id].set_index("step")
-        raw_chars = len(raw_path(paths, doc).read_text(encoding="utf-8"))
+        # characters of the raw file as extracted (a PDF or Word file has no text of its own)
+        raw_chars = int(a.loc["extract_text", "chars_before"])
         argument = int(a.loc["flag_mojibake_sentences", "chars_after"])
         rows.append(
             {

@@ -15,18 +15,37 @@ from typing import Iterable, Literal, Sequence
 from aidiscourse.corpus.normalize import CJK
 from aidiscourse.errors import fail
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?…])(?![。！？!?…”’」』）)\"'])|(?<=[。！？!?…][”’」』）)\"'])(?![”’」』）)\"'])")
+_SENTENCE_END = re.compile(
+    r"(?<=[。！？…])(?![。！？!?…”’」』）)\"'])"
+    # a half-width ! or ? ends a sentence only before a space, a Chinese character or the
+    # end: not in "<!--", "Yahoo!News", "x.cn/a?b=1"
+    r"|(?<=[!?])(?<!<[!?])(?![\x21-\x7e。！？…”’」』）])"
+    r"|(?<=[。！？!?…][”’」』）)\"'])(?![”’」』）)\"'])"
+)
 
 
 def split_sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences after 。！？ and ellipses, keeping closing quotes.
 
+    A sentence never ends inside markup (an HTML comment or tag, a Markdown link,
+    image or inline code; see :func:`aidiscourse.corpus.markup.markup_spans`), which
+    cleaning removes but a text typed on the command line may still hold.
+
     Examples
     --------
     >>> split_sentences("他说：“创新能被规划吗？”我认为不能。真的！")
     ['他说：“创新能被规划吗？”', '我认为不能。', '真的！']
+    >>> split_sentences("<!-- INFO END -->见[报告！](https://x.cn/a?b=1)。完")
+    ['<!-- INFO END -->见[报告！](https://x.cn/a?b=1)。', '完']
     """
-    return [s.strip() for s in _SENTENCE_END.split(paragraph) if s.strip()]
+    from aidiscourse.corpus.markup import markup_spans
+
+    spans = markup_spans(paragraph)
+    cuts = [m.end() for m in _SENTENCE_END.finditer(paragraph)]
+    if spans:
+        cuts = [c for c in cuts if not any(start < c < end for start, end in spans)]
+    bounds = zip([0, *cuts], [*cuts, len(paragraph)])
+    return [s.strip() for s in (paragraph[a:b] for a, b in bounds) if s.strip()]
 
 
 Backend = Literal["jieba", "rjieba"]

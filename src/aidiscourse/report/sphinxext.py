@@ -5,6 +5,7 @@ Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
 """
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -45,7 +46,7 @@ def build_info_markdown(root: Path) -> str:
     lines = ["| | |", "|---|---|", f"| book version | {book_version()} |", f"| git commit | `{git_commit(root)}` |", ""]
     lines += ["## Documents", "", "| id | file | SHA-256 |", "|---|---|---|"]
     for doc in load_manifest(Paths(root)):
-        lines.append(f"| {doc.id} | `data/raw/{doc.file}` | `{doc.sha256}` |")
+        lines.append(f"| {md_text(doc.id)} | data/raw/{md_text(doc.file)} | `{doc.sha256}` |")
     lines += ["", "## Key packages", "", "| package | version |", "|---|---|"]
     for name in KEY_PACKAGES:
         try:
@@ -69,21 +70,51 @@ def _config_inited(app, config):
 #: Marker replaced by a table of the manifest's documents (used on the introduction).
 DOCUMENTS_MARKER = "<!-- manifest-documents -->"
 
+_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def md_text(value) -> str:
+    """A manifest value as literal text inside generated MyST Markdown.
+
+    Every ASCII punctuation character is backslash-escaped (CommonMark lets any of them
+    be), so that no HTML tag, entity, MyST role or substitution, math, link or emphasis
+    in a title or a name is interpreted: the reader sees the characters as written, and
+    Sphinx escapes ``<`` and ``&`` in the page. Line breaks become spaces.
+
+    Examples
+    --------
+    >>> print(md_text('<b onerror="x">{sub}`2` $a$</b>'))
+    \\<b onerror\\=\\"x\\"\\>\\{sub\\}\\`2\\` \\$a\\$\\<\\/b\\>
+    """
+    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def _known(value, *, unknown=("", "0000", "unknown")) -> str:
+    """A metadata value, or "unknown" where the manifest records none."""
+    return "unknown" if str(value).strip() in unknown else md_text(value)
+
 
 def documents_markdown(root: Path) -> str:
-    """A Markdown table of the documents in the manifest, in manifest order."""
+    """A Markdown table of the documents in the manifest, in manifest order.
+
+    Every value from the manifest is escaped with :func:`md_text`; missing people,
+    venues and dates show as "unknown".
+    """
     from aidiscourse.config import Paths
-    from aidiscourse.corpus.manifest import load_manifest
+    from aidiscourse.corpus.manifest import UNKNOWN_PERSON, load_manifest
 
-    def cell(text: str) -> str:
-        return str(text).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| id | title | who | where and when | form |", "|---|---|---|---|---|"]
+    lines = ["| id | title | who | where and when | form | licence |", "|---|---|---|---|---|---|"]
     for doc in load_manifest(Paths(root)):
         r = doc.record
-        title = cell(doc.title) + (f"<br>*{cell(r['title_en'])}*" if r.get("title_en") else "")
-        who = "; ".join(f"{p.name} {('(' + p.name_en + ')') if p.name_en else ''}, {p.role}" for p in doc.people)
-        lines.append(f"| {doc.id} | {title} | {cell(who)} | {cell(r['venue'])}, {r['date']} | {doc.source_type.replace('_', ' ')}, {doc.script} |")
+        title = md_text(doc.title) + (f"<br>*{md_text(r['title_en'])}*" if r.get("title_en") else "")
+        who = "; ".join(
+            "unknown" if p.name == UNKNOWN_PERSON["name"] and p.name_en == UNKNOWN_PERSON["name_en"]
+            else md_text(p.name + (f" ({p.name_en})" if p.name_en else "") + f", {p.role}")
+            for p in doc.people
+        )
+        form = md_text(f"{doc.source_type.replace('_', ' ')}, {doc.script}")
+        lines.append(f"| {md_text(doc.id)} | {title} | {who} | {_known(r['venue'])}, {_known(r['date'])} | {form} | "
+                     f"{_known(r['licence'], unknown=('',))} |")
     return "\n".join(lines) + "\n"
 
 
