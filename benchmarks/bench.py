@@ -150,6 +150,119 @@ def bench_book() -> None:
             emit(label, time.perf_counter() - t, "seconds")
 
 
+# --- the whole book for a synthetic fork -------------------------------------------
+
+#: Characters per synthetic document (a news article, a speech, a post).
+SYNTH_CHARS = 3000
+
+
+def seed_paragraphs() -> list[str]:
+    """The argument paragraphs of the seed corpus (processed), cut to at most 600 characters."""
+    from aidiscourse.config import Paths
+    from aidiscourse.corpus.build import prepare
+    from aidiscourse.corpus.load import load_sentences
+
+    paths = Paths(ROOT)
+    prepare(paths, progress=False)
+    sentences = load_sentences(paths)
+    pieces = []
+    for _, group in sentences.groupby(["doc_id", "paragraph"], sort=False):
+        text = ""
+        for sentence in group.text:
+            text += sentence
+            if len(text) >= 600:  # long answers and PDF paragraphs become several pieces
+                pieces.append(text)
+                text = ""
+        if len(text) >= 20:
+            pieces.append(text)
+    return pieces
+
+
+def synthetic_fork(target: Path, n_docs: int, *, seed: int) -> int:
+    """A copy of the project whose corpus is ``n_docs`` synthetic articles of about
+    :data:`SYNTH_CHARS` characters, each a random draw of the seeds' paragraphs in a random
+    order (so documents differ); returns the number of raw characters."""
+    import hashlib
+    import random
+
+    rng = random.Random(seed)
+    pieces = seed_paragraphs()
+    copy_tracked(target)
+    for old in (target / "data" / "raw").glob("*"):
+        old.unlink()
+    docs, chars = [], 0
+    for i in range(n_docs):
+        body = []
+        while sum(map(len, body)) < SYNTH_CHARS:
+            body.append(rng.choice(pieces))
+        text = "\n\n".join(body) + "\n"
+        name = f"synth-{i:04d}"
+        (target / "data" / "raw" / f"{name}.txt").write_text(text, encoding="utf-8")
+        chars += len(text)
+        docs.append({"id": name, "file": f"{name}.txt", "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                     "title": f"合成文本 {i}", "people": [{"name": f"作者{i}", "role": "author"}],
+                     "venue": "synthetic", "date": f"{2020 + i % 6}", "licence": "not stated",
+                     "script": "simplified", "source_type": "article"})
+    (target / "data" / "corpus.yml").write_text(
+        yaml.safe_dump({"schema_version": 1, "documents": docs}, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return chars
+
+
+def copy_tracked(target: Path) -> None:
+    """Copy the files git tracks into ``target`` (a fork with empty caches)."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split("\n")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, target / name)
+
+
+def build_steps(bin_dir: Path) -> list[list[str]]:
+    return [[str(bin_dir / "aidiscourse"), "prepare", "--quiet"],
+            [str(bin_dir / "python"), "-c", "from aidiscourse.report.render import write_vega_bundle; write_vega_bundle('_static')"],
+            [str(bin_dir / "python"), "-m", "aidiscourse.report.buildcache"],
+            [str(bin_dir / "jupyter-book"), "build", ".", "--warningiserror", "--keep-going"]]
+
+
+def run_tree_peak(cmd: list[str], *, cwd: Path, env: dict, log) -> float:
+    """Run ``cmd``; return the peak resident memory (MB) of its process tree."""
+    import psutil
+
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    ps, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            tree = [ps, *ps.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.1)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(cmd)} (log: {log.name})")
+    return peak / 2**20
+
+
+def bench_book_at(n_docs: int, *, keep: Path | None = None) -> None:
+    """Build the whole book for a synthetic fork of ``n_docs`` documents from empty caches."""
+    from aidiscourse.config import SEED
+
+    bin_dir = Path(sys.executable).parent
+    with tempfile.TemporaryDirectory(prefix=f"aid-bench-book{n_docs}-") as tmp:
+        root = keep or Path(tmp)
+        chars = synthetic_fork(root, n_docs, seed=SEED + n_docs)
+        # synthetic documents repeat the seeds' sentences: a cache keyed by sentence or
+        # paragraph would make the figure lower than a real corpus of this size costs
+        env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", AIDISCOURSE_NO_SENTENCE_CACHE="1")
+        env.pop("AIDISCOURSE_ROOT", None)
+        peak, t = 0.0, time.perf_counter()
+        with open(root / "bench-build.log", "w") as log:
+            for step in build_steps(bin_dir):
+                peak = max(peak, run_tree_peak(step, cwd=root, env=env, log=log))
+        emit(f"book_{n_docs}_s", time.perf_counter() - t, "seconds")
+        emit(f"book_{n_docs}_chars", chars, "characters")
+        emit(f"peak_mem_mb_book_{n_docs}", peak, "megabytes")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", default="1,10,100", help="corpus replication factors")

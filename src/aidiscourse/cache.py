@@ -6,6 +6,11 @@ splitting a module can never leave a cache that should have been invalidated. Fi
 written by :func:`atomic_write` (never half-written) and tables as Parquet with their
 cache key in the file's metadata (:func:`write_parquet`, :func:`read_parquet`); nothing
 is pickled, because loading a pickle runs code.
+
+A cache keyed by sentence or paragraph (one that a corpus repeating its sentences would
+hit) is switched off by the environment variable ``AIDISCOURSE_NO_SENTENCE_CACHE=1``
+(:func:`sentence_cache_enabled`); the benchmark of synthetic forks sets it, so that its
+figures are what a corpus of real, distinct documents costs.
 """
 from __future__ import annotations
 
@@ -76,16 +81,42 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     return path
 
 
-def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Path:
-    """Write ``df`` as Parquet with ``key`` in the file's metadata (atomically)."""
+#: Set to 1 to switch off every cache keyed by sentence or paragraph.
+NO_SENTENCE_CACHE_ENV = "AIDISCOURSE_NO_SENTENCE_CACHE"
+
+
+def sentence_cache_enabled() -> bool:
+    """False when ``$AIDISCOURSE_NO_SENTENCE_CACHE`` is set to a true value (1, true, yes).
+
+    Every cache whose entries are keyed by a sentence's or a paragraph's text must ask
+    this before reading or writing an entry.
+    """
+    return os.environ.get(NO_SENTENCE_CACHE_ENV, "").strip().lower() not in {"1", "true", "yes"}
+
+
+def write_table(table, path: str | os.PathLike, *, key: str) -> Path:
+    """Write a ``pyarrow.Table`` as Parquet (zstd) with ``key`` in its metadata (atomically)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key.encode()})
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     return atomic_write(path, sink.getvalue().to_pybytes())
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Path:
+    """Write ``df`` as Parquet with ``key`` in the file's metadata (atomically)."""
+    import pyarrow as pa
+
+    return write_table(pa.Table.from_pandas(df, preserve_index=False), path, key=key)
+
+
+def read_table(path: str | os.PathLike):
+    """Read a Parquet file as a ``pyarrow.Table`` (its schema metadata, the key, kept)."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path)
 
 
 def parquet_key(path: str | os.PathLike) -> str | None:
