@@ -45,8 +45,11 @@ def fingerprint(*inputs: str | os.PathLike, extra: Iterable[str] = ()) -> str:
     str
         64 hexadecimal digits; equal for equal inputs, whatever the order of ``inputs``.
     """
-    digest = hashlib.sha256()
-    for top in sorted(Path(p) for p in inputs):
+    parts = []
+    for top in (Path(p) for p in inputs):
+        # each input is digested on its own and the digests sorted: the key depends on
+        # neither the order of the inputs nor where the project or the package lies
+        digest = hashlib.sha256()
         files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
         digest.update(f"{top.name}\0{len(files)}\0".encode())
         for path in files:
@@ -55,6 +58,8 @@ def fingerprint(*inputs: str | os.PathLike, extra: Iterable[str] = ()) -> str:
                 continue
             digest.update(rel.as_posix().encode("utf-8") + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
+        parts.append(digest.digest())
+    digest = hashlib.sha256(b"".join(sorted(parts)))
     for item in extra:
         digest.update(str(item).encode("utf-8") + b"\0")
     return digest.hexdigest()

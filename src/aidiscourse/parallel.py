@@ -43,7 +43,7 @@ def _connect(address: str):
     except ImportError:  # pragma: no cover - distributed is a dependency
         raise fail("a scheduler address needs the `distributed` package: pip install distributed")
     try:
-        return Client(address, timeout="20s", set_as_default=False)
+        return Client(address, set_as_default=False)  # timeout: dask config distributed.comm.timeouts.connect
     except (OSError, TimeoutError, ValueError) as exc:
         raise fail(f"cannot reach the Dask scheduler at {address}: {exc}") from None
 
@@ -56,8 +56,9 @@ def map_tasks(
     scheduler: str | None = None,
     in_process_below: int = 1,
     ordered: bool = False,
+    shared: tuple = (),
 ) -> Iterator[tuple[int, Any]]:
-    """Run ``func(*item)`` for every item; yield ``(index, result)`` as tasks finish.
+    """Run ``func(*shared, *item)`` for every item; yield ``(index, result)`` as tasks finish.
 
     Parameters
     ----------
@@ -73,6 +74,8 @@ def map_tasks(
         Run in this process when there are fewer items than this (or one local job).
     ordered : bool
         Yield in the order of ``items`` rather than as tasks finish.
+    shared : tuple
+        Leading arguments common to every task (a matrix), sent to each worker once.
 
     Yields
     ------
@@ -81,31 +84,39 @@ def map_tasks(
     """
     address = scheduler_address(scheduler)
     if address is not None:
-        yield from _map_dask(func, items, address, ordered=ordered)
+        yield from _map_dask(func, items, address, ordered=ordered, shared=shared)
         return
     jobs = min(n_jobs or os.cpu_count() or 1, len(items))
     if jobs <= 1 or len(items) < in_process_below:
         for i, item in enumerate(items):
-            yield i, func(*item)
+            yield i, func(*shared, *item)
         return
     from joblib import Parallel, delayed
 
     mode = "generator" if ordered else "generator_unordered"
-    tasks = (delayed(_indexed)(i, func, item) for i, item in enumerate(items))
+    tasks = (delayed(_indexed)(i, func, shared, item) for i, item in enumerate(items))
     yield from Parallel(n_jobs=jobs, backend="loky", return_as=mode)(tasks)
 
 
-def _indexed(i: int, func: Callable[..., Any], item: tuple) -> tuple[int, Any]:
-    return i, func(*item)
+def _indexed(i: int, func: Callable[..., Any], shared: tuple, item: tuple) -> tuple[int, Any]:
+    return i, func(*shared, *item)
 
 
-def _map_dask(func: Callable[..., Any], items: Sequence[tuple], address: str, *, ordered: bool) -> Iterator[tuple[int, Any]]:
+def _indexed_scattered(i: int, func: Callable[..., Any], item: tuple, *shared) -> tuple[int, Any]:
+    return i, func(*shared, *item)
+
+
+def _map_dask(func: Callable[..., Any], items: Sequence[tuple], address: str, *, ordered: bool,
+              shared: tuple) -> Iterator[tuple[int, Any]]:
     from distributed import as_completed
 
     client = _connect(address)
     try:
-        futures = [client.submit(_indexed, i, func, item, pure=False) for i, item in enumerate(items)]
-        stream: Iterable = futures if ordered else as_completed(futures)
+        # shared arguments go to the workers once, not with every task
+        scattered = client.scatter(list(shared), broadcast=True) if shared else []
+        futures = [client.submit(_indexed_scattered, i, func, item, *scattered, pure=False)
+                   for i, item in enumerate(items)]
+        stream: Iterable = futures if ordered else as_completed(futures, loop=client.loop)
         for future in stream:
             yield future.result()
     finally:
