@@ -97,9 +97,9 @@ def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGM
     paragraphs = split_paragraphs(cleaned, doc)
     segmenter = get_segmenter_for_entries(user_words, tuple(sorted({p.name for p in doc.people})), backend)
 
-    columns: dict[str, list] = {c: [] for c in SENTENCE_COLUMNS}
+    rows: list[tuple] = []
     flagged: list[str] = []
-    n_sentence = 0
+    tokens = segmenter.tokens
     for n_par, para in enumerate(paragraphs, start=1):
         for text in split_sentences(para.text):
             flag = ""
@@ -108,11 +108,10 @@ def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGM
                 if not text.strip():
                     continue
                 flagged.append(text)
-            n_sentence += 1
-            for column, value in zip(SENTENCE_COLUMNS, (doc.id, para.section, n_par, n_sentence, para.speaker, para.role,
-                                                        para.turn, flag, text, "" if flag else segmenter.tokens(text))):
-                columns[column].append(value)
-    sentences = pa.table(columns, schema=SENTENCE_SCHEMA)
+            rows.append((doc.id, para.section, n_par, len(rows) + 1, para.speaker, para.role, para.turn, flag, text,
+                         "" if flag else tokens(text)))
+    columns = zip(*rows) if rows else ([] for _ in SENTENCE_COLUMNS)
+    sentences = pa.table(dict(zip(SENTENCE_COLUMNS, map(list, columns))), schema=SENTENCE_SCHEMA)
 
     notes = [(n, p.text[:40]) for p in paragraphs for n in p.notes]
     turns = sorted({p.turn for p in paragraphs if p.turn})
