@@ -130,3 +130,25 @@ def test_a_large_search_fits_the_grid_on_a_sample_and_the_chosen_k_on_everything
     np.testing.assert_array_equal(again.sample, result.sample)  # the sample is drawn from the seed
     for task, fit in result.fits.items():
         np.testing.assert_array_equal(again.fits[task].passage_topic, fit.passage_topic)
+
+
+def test_a_lent_dictionary_gives_the_tokens_of_a_dictionary_built_per_document(paths, all_sentences):
+    """rjieba keeps one dictionary per process and lends it each document's names; every
+    document's tokens are those of a segmenter built for it, before and after the others
+    borrowed the dictionary."""
+    from aidiscourse.corpus.manifest import load_manifest
+    from aidiscourse.corpus.segment import Segmenter, document_segmenter, get_segmenter_for_entries, read_user_dict
+
+    entries = read_user_dict(paths.user_dict)
+    texts = all_sentences.text.tolist()
+    pristine = Segmenter(None, entries=entries, backend="rjieba")
+    before = [pristine.tokens(t) for t in texts]
+    lent = 0
+    for doc in load_manifest(paths):
+        names = tuple(sorted({p.name for p in doc.people}))
+        own = Segmenter(None, entries=entries, extra_words=names, backend="rjieba")
+        lent += get_segmenter_for_entries(entries, (), "rjieba").can_lend(names)
+        with document_segmenter(entries, names, "rjieba") as segmenter:
+            assert [segmenter.tokens(t) for t in texts] == [own.tokens(t) for t in texts], doc.id
+    assert lent >= 3  # most documents borrow; one whose name is a dictionary word builds its own
+    assert [get_segmenter_for_entries(entries, (), "rjieba").tokens(t) for t in texts] == before

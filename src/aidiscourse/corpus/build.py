@@ -25,7 +25,7 @@ from aidiscourse.config import SEGMENTER_BACKEND, Paths, project_paths
 from aidiscourse.corpus.cleaning import clean_text
 from aidiscourse.corpus.markers import MOJIBAKE_MARK
 from aidiscourse.corpus.manifest import Document, load_manifest, read_raw, verify_raw
-from aidiscourse.corpus.segment import get_segmenter_for_entries, read_user_dict, split_sentences
+from aidiscourse.corpus.segment import document_segmenter, read_user_dict, split_sentences
 from aidiscourse.corpus.structure import ARGUMENT_SECTIONS, split_paragraphs
 
 SENTENCE_COLUMNS = ["doc_id", "section", "paragraph", "sentence", "speaker", "role", "turn", "flag", "text", "tokens"]
@@ -95,21 +95,21 @@ def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGM
     """
     cleaned, steps = clean_text(raw, doc.source_type, script=doc.script)
     paragraphs = split_paragraphs(cleaned, doc)
-    segmenter = get_segmenter_for_entries(user_words, tuple(sorted({p.name for p in doc.people})), backend)
-
+    names = tuple(sorted({p.name for p in doc.people}))
     rows: list[tuple] = []
     flagged: list[str] = []
-    tokens = segmenter.tokens
-    for n_par, para in enumerate(paragraphs, start=1):
-        for text in split_sentences(para.text):
-            flag = ""
-            if MOJIBAKE_MARK in text:
-                flag, text = "mojibake", text.replace(MOJIBAKE_MARK, "")
-                if not text.strip():
-                    continue
-                flagged.append(text)
-            rows.append((doc.id, para.section, n_par, len(rows) + 1, para.speaker, para.role, para.turn, flag, text,
-                         "" if flag else tokens(text)))
+    with document_segmenter(user_words, names, backend) as segmenter:
+        tokens = segmenter.tokens
+        for n_par, para in enumerate(paragraphs, start=1):
+            for text in split_sentences(para.text):
+                flag = ""
+                if MOJIBAKE_MARK in text:
+                    flag, text = "mojibake", text.replace(MOJIBAKE_MARK, "")
+                    if not text.strip():
+                        continue
+                    flagged.append(text)
+                rows.append((doc.id, para.section, n_par, len(rows) + 1, para.speaker, para.role, para.turn, flag, text,
+                             "" if flag else tokens(text)))
     columns = zip(*rows) if rows else ([] for _ in SENTENCE_COLUMNS)
     sentences = pa.table(dict(zip(SENTENCE_COLUMNS, map(list, columns))), schema=SENTENCE_SCHEMA)
 

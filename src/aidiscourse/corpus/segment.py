@@ -9,9 +9,11 @@ tokens as jieba several times faster. Latin words are folded to one spelling.
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Iterator, Literal, Sequence
 
 from aidiscourse.config import SEGMENTER_BACKEND
 from aidiscourse.corpus.normalize import CJK
@@ -97,6 +99,41 @@ class Segmenter:
             self._cut = lambda text: self._tk.cut(text, False)
         else:
             raise fail(f"unknown segmentation backend {backend!r}; use jieba or rjieba")
+        self._lock = threading.Lock()
+        self._neutral: set[str] = set()  # words lent to a document and given back
+
+    def can_lend(self, words: Sequence[str]) -> bool:
+        """Whether :meth:`lent` can add ``words`` for a while and take them back exactly.
+
+        Only the rjieba backend, and only words of two or more characters that its
+        dictionary lacks (or that were lent before): such a word, given back at frequency
+        0, never wins a segmentation, and the dictionary's total returns to what it was.
+        """
+        return self.backend == "rjieba" and all(
+            len(w) >= 2 and (w in self._neutral or not self._tk.has_word(w)) for w in words)
+
+    @contextmanager
+    def lent(self, words: Sequence[str]) -> Iterator["Segmenter"]:
+        """This segmenter with ``words`` added (as ``extra_words`` would add them) until
+        the block ends. Building an rjieba dictionary takes a good part of a second, so a
+        corpus whose documents each name other people would otherwise spend more time
+        building dictionaries than segmenting. Threads take turns.
+        """
+        if not self.can_lend(words):
+            raise ValueError("these words cannot be lent; build a Segmenter with extra_words")
+        with self._lock:
+            spellings = dict(self.spellings)
+            for word in words:
+                self._tk.add_word(word, 30000, "nr")
+                if re.search("[A-Za-z]", word):
+                    self.spellings[word.casefold()] = word
+            try:
+                yield self
+            finally:
+                for word in words:
+                    self._tk.add_word(word, 0, None)
+                    self._neutral.add(word)
+                self.spellings = spellings
 
     def cut(self, text: str) -> list[str]:
         """Return the tokens of ``text``, whitespace dropped, Latin words folded."""
@@ -164,6 +201,24 @@ def get_segmenter_for_entries(entries: tuple[tuple[str, int, str | None], ...], 
     """A cached :class:`Segmenter` built from user dictionary entries (no file read), as a
     worker on another machine builds it."""
     return Segmenter(None, entries=entries, extra_words=extra_words, backend=backend)
+
+
+@contextmanager
+def document_segmenter(entries: tuple[tuple[str, int, str | None], ...], extra_words: tuple[str, ...] = (),
+                       backend: Backend = SEGMENTER_BACKEND) -> Iterator[Segmenter]:
+    """The segmenter of one document: the user dictionary plus the document's own words
+    (its people's names), giving the tokens of
+    ``Segmenter(None, entries=entries, extra_words=extra_words, backend=backend)``.
+
+    With rjieba the process keeps one dictionary and lends it the document's words
+    (:meth:`Segmenter.lent`) instead of building a dictionary per set of names.
+    """
+    base = get_segmenter_for_entries(entries, (), backend)
+    if extra_words and base.can_lend(extra_words):
+        with base.lent(extra_words) as segmenter:
+            yield segmenter
+    else:
+        yield get_segmenter_for_entries(entries, extra_words, backend)
 
 
 # --- which tokens count as terms ----------------------------------------------------
