@@ -99,14 +99,18 @@ def sentence_cache_enabled() -> bool:
     return os.environ.get(NO_SENTENCE_CACHE_ENV, "").strip().lower() not in {"1", "true", "yes"}
 
 
-def write_table(table, path: str | os.PathLike, *, key: str) -> Path:
-    """Write a ``pyarrow.Table`` as Parquet (zstd) with ``key`` in its metadata (atomically)."""
+def write_table(table, path: str | os.PathLike, *, key: str, small: bool = False) -> Path:
+    """Write a ``pyarrow.Table`` as Parquet (zstd) with ``key`` in its metadata (atomically).
+
+    ``small=True`` (for tables of a few hundred rows, written by the thousand) leaves out
+    dictionary pages and column statistics, which cost more time than they save there.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key.encode()})
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, compression="zstd", use_dictionary=not small, write_statistics=not small)
     return atomic_write(path, sink.getvalue().to_pybytes())
 
 

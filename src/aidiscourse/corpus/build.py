@@ -189,14 +189,17 @@ def prepare(
 
     paths = paths or project_paths()
     docs, keys, combined_key = expected_keys(paths)
-    for doc in docs:  # refuse changed raw files before any work
-        verify_raw(paths, doc)
     pending = [d for d in docs if force or not _is_fresh(paths, d, keys[d.id])]
+    # refuse changed raw files before any work; the texts travel with the tasks, so
+    # workers need no access to data/raw
+    texts = {d.id: read_raw(paths, d) for d in pending}
+    for doc in docs:
+        if doc.id not in texts:
+            verify_raw(paths, doc)
     tables: dict[str, tuple[pa.Table, pa.Table]] = {}
     if pending:
         user_words = read_user_dict(paths.user_dict)
-        # the texts travel with the tasks: workers need no access to data/raw
-        items = [(d, read_raw(paths, d), user_words, backend) for d in pending]
+        items = [(d, texts.pop(d.id), user_words, backend) for d in pending]
         bar = None
         if progress:
             from tqdm.auto import tqdm
@@ -206,8 +209,8 @@ def prepare(
                                                  in_process_below=IN_PROCESS_BELOW):
             doc = pending[i]
             sent_file, audit_file = _cache_files(paths, doc)
-            write_table(sentences, sent_file, key=keys[doc.id])
-            write_table(audit, audit_file, key=keys[doc.id])
+            write_table(sentences, sent_file, key=keys[doc.id], small=True)
+            write_table(audit, audit_file, key=keys[doc.id], small=True)
             tables[doc.id] = sentences, audit
             if bar:
                 bar.update(1)
