@@ -152,3 +152,43 @@ def test_a_lent_dictionary_gives_the_tokens_of_a_dictionary_built_per_document(p
             assert [segmenter.tokens(t) for t in texts] == [own.tokens(t) for t in texts], doc.id
     assert lent >= 3  # most documents borrow; one whose name is a dictionary word builds its own
     assert [get_segmenter_for_entries(entries, (), "rjieba").tokens(t) for t in texts] == before
+
+
+def test_one_pass_normalisation_equals_the_pattern_definitions(all_sentences):
+    """The fast normalisation steps give what their definitions as chains of regular
+    substitutions give, on random strings of the characters that matter and on the corpus."""
+    import random
+
+    from aidiscourse.corpus.normalize import CJK, CJK_PUNCT, ZHU_WORDS, collapse_whitespace, fix_zhe, normalize_unicode
+
+    cjk = f"[{CJK}{CJK_PUNCT}]"
+    half = re.compile(rf"(?<={cjk})\s*([,;:?!()])|([,;:?!()])\s*(?={cjk})")
+    full = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+    table = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in "，；：？！（）"} | {0x3000: 0x20}
+
+    def unicode_reference(text):
+        import unicodedata
+
+        text = unicodedata.normalize("NFC", text).translate(table).replace("\u00a0", " ").replace("\u200b", "")
+        return half.sub(lambda m: full[m.group(1) or m.group(2)], text)
+
+    def whitespace_reference(text):
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = re.sub(rf"(?<={cjk})[ \t]+(?={cjk})", "", text)
+        text = re.sub(rf"(?<={cjk})[ \t]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])[ \t]+(?={cjk})", "", text)
+        text = re.sub(r"[ \t]+", " ", text)
+        text = "\n".join(line.strip() for line in text.split("\n"))
+        return re.sub(r"\n\s*\n+", "\n\n", text).strip()
+
+    def zhe_reference(text):
+        keep = {i for w in ZHU_WORDS for s in range(len(text)) if text.startswith(w, s) for i in range(s, s + len(w))}
+        return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
+
+    rng = random.Random(20251024)
+    alphabet = list("中国美著作显名土,;:?!() \t\n\r\u3000\u00a0\u200bＡ１，。；%aZ9\x0b\x85\u2028")
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14))) for _ in range(20000)]
+    samples += all_sentences.text.tolist()[:400]
+    for text in samples:
+        assert normalize_unicode(text) == unicode_reference(text), repr(text)
+        assert collapse_whitespace(text) == whitespace_reference(text), repr(text)
+        assert fix_zhe(text) == zhe_reference(text), repr(text)
