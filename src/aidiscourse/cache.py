@@ -99,8 +99,8 @@ def sentence_cache_enabled() -> bool:
     return os.environ.get(NO_SENTENCE_CACHE_ENV, "").strip().lower() not in {"1", "true", "yes"}
 
 
-def write_table(table, path: str | os.PathLike, *, key: str, small: bool = False) -> Path:
-    """Write a ``pyarrow.Table`` as Parquet (zstd) with ``key`` in its metadata (atomically).
+def parquet_bytes(table, *, key: str, small: bool = False) -> bytes:
+    """A ``pyarrow.Table`` encoded as Parquet (zstd) with ``key`` in its metadata.
 
     ``small=True`` (for tables of a few hundred rows, written by the thousand) leaves out
     dictionary pages and column statistics, which cost more time than they save there.
@@ -111,7 +111,13 @@ def write_table(table, path: str | os.PathLike, *, key: str, small: bool = False
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key.encode()})
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd", use_dictionary=not small, write_statistics=not small)
-    return atomic_write(path, sink.getvalue().to_pybytes())
+    return sink.getvalue().to_pybytes()
+
+
+def write_table(table, path: str | os.PathLike, *, key: str, small: bool = False) -> Path:
+    """Write a ``pyarrow.Table`` as Parquet with ``key`` in its metadata (atomically); see
+    :func:`parquet_bytes`."""
+    return atomic_write(path, parquet_bytes(table, key=key, small=small))
 
 
 def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Path:
@@ -121,11 +127,12 @@ def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Pat
     return write_table(pa.Table.from_pandas(df, preserve_index=False), path, key=key)
 
 
-def read_table(path: str | os.PathLike):
-    """Read a Parquet file as a ``pyarrow.Table`` (its schema metadata, the key, kept)."""
+def read_table(source: str | os.PathLike | bytes):
+    """Read a Parquet file, or Parquet bytes, as a ``pyarrow.Table`` (its metadata kept)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    return pq.read_table(path)
+    return pq.read_table(pa.BufferReader(source) if isinstance(source, bytes) else source)
 
 
 def parquet_key(path: str | os.PathLike) -> str | None:

@@ -9,8 +9,8 @@ map
 * on a Dask distributed cluster when a scheduler address is given, or the environment
   variable ``AIDISCOURSE_SCHEDULER`` holds one (``tcp://host:8786``).
 
-Tasks carry their inputs (texts, matrices) and return their outputs (Arrow tables,
-arrays): a worker never reads or writes the project's folders, so a cluster needs no
+Tasks carry their inputs (texts, matrices) and return their outputs (Parquet-encoded
+tables, arrays): a worker never reads or writes the project's folders, so a cluster needs no
 shared disk. Each task is deterministic, so where it runs never changes a result.
 """
 from __future__ import annotations

@@ -7,10 +7,12 @@ lexicons, so that adding a document processes only that document. Reading the re
 :mod:`aidiscourse.corpus.load`'s job.
 
 The per-document work (:func:`process_text`) is a pure function of the document's text,
-its manifest entry and the user dictionary's entries, returning two Arrow tables; only
-this process reads raw files and writes the cache. So the work runs alike in this
-process, in local worker processes or on a Dask cluster (:mod:`aidiscourse.parallel`),
-with no shared disk, and gives the same files wherever it ran.
+its manifest entry and the user dictionary's entries, returning two Arrow tables, which
+the worker encodes as the cache's Parquet files (:func:`process_encoded`): compact
+columnar bytes travel back, and the driver only writes them. Only the driver reads raw
+files and writes the cache, so the work runs alike in this process, in local worker
+processes or on a Dask cluster (:mod:`aidiscourse.parallel`), with no shared disk, and
+gives the same files wherever it ran.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from aidiscourse.cache import fingerprint, parquet_key, read_table, write_table
+from aidiscourse.cache import atomic_write, fingerprint, parquet_bytes, parquet_key, read_table, write_table
 from aidiscourse.config import SEGMENTER_BACKEND, Paths, project_paths
 from aidiscourse.corpus.cleaning import clean_text
 from aidiscourse.corpus.markers import MOJIBAKE_MARK
@@ -138,6 +140,13 @@ def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGM
     return sentences, pa.table(audit, schema=AUDIT_SCHEMA)
 
 
+def process_encoded(doc: Document, raw: str, user_words: tuple, backend: str, key: str) -> tuple[bytes, bytes]:
+    """:func:`process_text`, its two tables encoded as the Parquet files of the cache (with
+    ``key``): a worker does the encoding, and the files are what travels back."""
+    sentences, audit = process_text(doc, raw, user_words, backend)
+    return parquet_bytes(sentences, key=key, small=True), parquet_bytes(audit, key=key, small=True)
+
+
 def _cache_files(paths: Paths, doc: Document) -> tuple[Path, Path]:
     folder = paths.processed / "docs"
     return folder / f"{doc.id}.sentences.parquet", folder / f"{doc.id}.audit.parquet"
@@ -196,22 +205,20 @@ def prepare(
     for doc in docs:
         if doc.id not in texts:
             verify_raw(paths, doc)
-    tables: dict[str, tuple[pa.Table, pa.Table]] = {}
+    tables: dict[str, tuple] = {}  # document -> its two tables, as Parquet bytes or files
     if pending:
         user_words = read_user_dict(paths.user_dict)
-        items = [(d, texts.pop(d.id), user_words, backend) for d in pending]
+        items = [(d, texts.pop(d.id), user_words, backend, keys[d.id]) for d in pending]
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(pending), desc="prepare", unit="doc")
-        for i, (sentences, audit) in map_tasks(process_text, items, n_jobs=n_jobs, scheduler=scheduler,
-                                                 in_process_below=IN_PROCESS_BELOW):
-            doc = pending[i]
-            sent_file, audit_file = _cache_files(paths, doc)
-            write_table(sentences, sent_file, key=keys[doc.id], small=True)
-            write_table(audit, audit_file, key=keys[doc.id], small=True)
-            tables[doc.id] = sentences, audit
+        for i, files in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler,
+                                  in_process_below=IN_PROCESS_BELOW):
+            for path, data in zip(_cache_files(paths, pending[i]), files):
+                atomic_write(path, data)
+            tables[pending[i].id] = files
             if bar:
                 bar.update(1)
         if bar:
@@ -224,11 +231,9 @@ def prepare(
 
     sent_file, audit_file = paths.processed / SENTENCES_FILE, paths.processed / AUDIT_FILE
     if pending or parquet_key(sent_file) != combined_key or parquet_key(audit_file) != combined_key:
-        for doc in docs:
-            if doc.id not in tables:
-                tables[doc.id] = tuple(read_table(f) for f in _cache_files(paths, doc))
-        sentences = pa.concat_tables([tables[d.id][0] for d in docs]) if docs else SENTENCE_SCHEMA.empty_table()
-        audit = pa.concat_tables([tables[d.id][1] for d in docs]) if docs else AUDIT_SCHEMA.empty_table()
+        parts = [tables.get(d.id) or _cache_files(paths, d) for d in docs]
+        sentences = pa.concat_tables([read_table(s) for s, _ in parts]) if docs else SENTENCE_SCHEMA.empty_table()
+        audit = pa.concat_tables([read_table(a) for _, a in parts]) if docs else AUDIT_SCHEMA.empty_table()
         write_table(audit, audit_file, key=combined_key)
         write_table(sentences, sent_file, key=combined_key)
         n_sentences = sentences.num_rows
