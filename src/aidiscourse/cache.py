@@ -6,6 +6,11 @@ splitting a module can never leave a cache that should have been invalidated. Fi
 written by :func:`atomic_write` (never half-written) and tables as Parquet with their
 cache key in the file's metadata (:func:`write_parquet`, :func:`read_parquet`); nothing
 is pickled, because loading a pickle runs code.
+
+A cache keyed by sentence or paragraph (one that a corpus repeating its sentences would
+hit) is switched off by the environment variable ``AIDISCOURSE_NO_SENTENCE_CACHE=1``
+(:func:`sentence_cache_enabled`); the benchmark of synthetic forks sets it, so that its
+figures are what a corpus of real, distinct documents costs.
 """
 from __future__ import annotations
 
@@ -40,8 +45,11 @@ def fingerprint(*inputs: str | os.PathLike, extra: Iterable[str] = ()) -> str:
     str
         64 hexadecimal digits; equal for equal inputs, whatever the order of ``inputs``.
     """
-    digest = hashlib.sha256()
-    for top in sorted(Path(p) for p in inputs):
+    parts = []
+    for top in (Path(p) for p in inputs):
+        # each input is digested on its own and the digests sorted: the key depends on
+        # neither the order of the inputs nor where the project or the package lies
+        digest = hashlib.sha256()
         files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
         digest.update(f"{top.name}\0{len(files)}\0".encode())
         for path in files:
@@ -50,6 +58,8 @@ def fingerprint(*inputs: str | os.PathLike, extra: Iterable[str] = ()) -> str:
                 continue
             digest.update(rel.as_posix().encode("utf-8") + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
+        parts.append(digest.digest())
+    digest = hashlib.sha256(b"".join(sorted(parts)))
     for item in extra:
         digest.update(str(item).encode("utf-8") + b"\0")
     return digest.hexdigest()
@@ -76,16 +86,53 @@ def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
     return path
 
 
-def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Path:
-    """Write ``df`` as Parquet with ``key`` in the file's metadata (atomically)."""
+#: Set to 1 to switch off every cache keyed by sentence or paragraph.
+NO_SENTENCE_CACHE_ENV = "AIDISCOURSE_NO_SENTENCE_CACHE"
+
+
+def sentence_cache_enabled() -> bool:
+    """False when ``$AIDISCOURSE_NO_SENTENCE_CACHE`` is set to a true value (1, true, yes).
+
+    Every cache whose entries are keyed by a sentence's or a paragraph's text must ask
+    this before reading or writing an entry.
+    """
+    return os.environ.get(NO_SENTENCE_CACHE_ENV, "").strip().lower() not in {"1", "true", "yes"}
+
+
+def parquet_bytes(table, *, key: str, small: bool = False) -> bytes:
+    """A ``pyarrow.Table`` encoded as Parquet (zstd) with ``key`` in its metadata.
+
+    ``small=True`` (for tables of a few hundred rows, written by the thousand) leaves out
+    dictionary pages and column statistics, which cost more time than they save there.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY_FIELD: key.encode()})
     sink = pa.BufferOutputStream()
-    pq.write_table(table, sink, compression="zstd")
-    return atomic_write(path, sink.getvalue().to_pybytes())
+    pq.write_table(table, sink, compression="zstd", use_dictionary=not small, write_statistics=not small)
+    return sink.getvalue().to_pybytes()
+
+
+def write_table(table, path: str | os.PathLike, *, key: str, small: bool = False) -> Path:
+    """Write a ``pyarrow.Table`` as Parquet with ``key`` in its metadata (atomically); see
+    :func:`parquet_bytes`."""
+    return atomic_write(path, parquet_bytes(table, key=key, small=small))
+
+
+def write_parquet(df: pd.DataFrame, path: str | os.PathLike, *, key: str) -> Path:
+    """Write ``df`` as Parquet with ``key`` in the file's metadata (atomically)."""
+    import pyarrow as pa
+
+    return write_table(pa.Table.from_pandas(df, preserve_index=False), path, key=key)
+
+
+def read_table(source: str | os.PathLike | bytes):
+    """Read a Parquet file, or Parquet bytes, as a ``pyarrow.Table`` (its metadata kept)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    return pq.read_table(pa.BufferReader(source) if isinstance(source, bytes) else source)
 
 
 def parquet_key(path: str | os.PathLike) -> str | None:

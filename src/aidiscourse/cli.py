@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from aidiscourse import __version__
-from aidiscourse.config import project_paths
+from aidiscourse.config import SEGMENTER_BACKEND, project_paths
 from aidiscourse.corpus.normalize import normalize_text
 from aidiscourse.corpus.segment import get_segmenter
 from aidiscourse.errors import AidiscourseError, fail
@@ -47,7 +47,8 @@ def _prepare(args) -> int:
     with project_lock(paths, quiet=args.quiet):
         for message in orphan_messages(paths):
             warn(message)
-        result = prepare(paths, n_jobs=args.jobs, backend=args.backend, progress=not args.quiet, force=args.force)
+        result = prepare(paths, n_jobs=args.jobs, backend=args.backend, progress=not args.quiet, force=args.force,
+                         scheduler=args.scheduler)
     print(f"{result['documents']} documents ({result['processed']} processed), {result['sentences']} sentences")
     return 0
 
@@ -249,7 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("prepare", help="clean, structure and segment every document (cached)")
     p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per core)")
-    p.add_argument("--backend", choices=["jieba", "rjieba"], default="jieba", help="segmentation backend")
+    p.add_argument("--backend", choices=["rjieba", "jieba"], default=SEGMENTER_BACKEND,
+                   help=f"segmentation backend (default {SEGMENTER_BACKEND}; both give the same tokens)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the documents on this Dask scheduler, e.g. tcp://host:8786 (default: $AIDISCOURSE_SCHEDULER, else local processes)")
     p.add_argument("--force", action="store_true", help="reprocess every document")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
 

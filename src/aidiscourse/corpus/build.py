@@ -1,30 +1,44 @@
 """Build the processed corpus: raw texts -> cleaned, structured, segmented sentences.
 
 :func:`prepare` runs cleaning -> structure -> segmentation for every document in the
-manifest, in parallel processes (joblib), caching each document as Parquet under
-``data/processed/docs`` with a key made of its raw file's SHA-256, its manifest entry and
-a fingerprint of the corpus code and lexicons, so that adding a document processes only
-that document. Reading the result is :mod:`aidiscourse.corpus.load`'s job.
+manifest and caches each document as Parquet under ``data/processed/docs`` with a key made
+of its raw file's SHA-256, its manifest entry and a fingerprint of the corpus code and
+lexicons, so that adding a document processes only that document. Reading the result is
+:mod:`aidiscourse.corpus.load`'s job.
+
+The per-document work (:func:`process_text`) is a pure function of the document's text,
+its manifest entry and the user dictionary's entries, returning two Arrow tables, which
+the worker encodes as the cache's Parquet files (:func:`process_encoded`): compact
+columnar bytes travel back, and the driver only writes them. Only the driver reads raw
+files and writes the cache, so the work runs alike in this process, in local worker
+processes or on a Dask cluster (:mod:`aidiscourse.parallel`), with no shared disk, and
+gives the same files wherever it ran.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 
-import pandas as pd
+import pyarrow as pa
 
-from aidiscourse.cache import fingerprint, parquet_key, read_parquet, write_parquet
-from aidiscourse.config import Paths, project_paths
+from aidiscourse.cache import atomic_write, fingerprint, parquet_bytes, parquet_key, read_table, write_table
+from aidiscourse.config import SEGMENTER_BACKEND, Paths, project_paths
 from aidiscourse.corpus.cleaning import clean_text
 from aidiscourse.corpus.markers import MOJIBAKE_MARK
 from aidiscourse.corpus.manifest import Document, load_manifest, read_raw, verify_raw
-from aidiscourse.corpus.segment import get_segmenter, split_sentences
+from aidiscourse.corpus.segment import document_segmenter, read_user_dict, split_sentences
 from aidiscourse.corpus.structure import ARGUMENT_SECTIONS, split_paragraphs
 
 SENTENCE_COLUMNS = ["doc_id", "section", "paragraph", "sentence", "speaker", "role", "turn", "flag", "text", "tokens"]
 AUDIT_COLUMNS = ["doc_id", "order", "step", "description", "chars_before", "chars_after", "items", "examples"]
+SENTENCE_SCHEMA = pa.schema([(c, pa.int64() if c in ("paragraph", "sentence", "turn") else pa.large_string())
+                             for c in SENTENCE_COLUMNS])
+AUDIT_SCHEMA = pa.schema([(c, pa.int64() if c in ("order", "chars_before", "chars_after", "items") else pa.large_string())
+                          for c in AUDIT_COLUMNS])
+#: Below this many documents to process, ``prepare`` works in this process: starting
+#: worker processes (and loading the dictionary in each) costs more than it saves.
+IN_PROCESS_BELOW = 40
 #: The combined tables, beside one file pair per document under ``docs/``.
 SENTENCES_FILE = "sentences.parquet"
 AUDIT_FILE = "cleaning_audit.parquet"
@@ -54,40 +68,52 @@ def expected_keys(paths: Paths) -> tuple[list[Document], dict[str, str], str]:
     return docs, keys, corpus_key(docs, keys)
 
 
-def _segmenter_for(paths: Paths, doc: Document, backend: str = "jieba"):
-    names = tuple(sorted({p.name for p in doc.people}))
-    return get_segmenter(str(paths.user_dict), names, backend)
+def process_document(paths: Paths, doc: Document, *, backend: str = SEGMENTER_BACKEND) -> tuple[pa.Table, pa.Table]:
+    """Clean, structure and segment one document of the project (see :func:`process_text`)."""
+    return process_text(doc, read_raw(paths, doc), read_user_dict(paths.user_dict), backend)
 
 
-def process_document(paths: Paths, doc: Document, *, backend: str = "jieba") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Clean, structure and segment one document.
+def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGMENTER_BACKEND) -> tuple[pa.Table, pa.Table]:
+    """Clean, structure and segment one document's raw text.
+
+    Parameters
+    ----------
+    doc : Document
+        The manifest entry (source type, script, people).
+    raw : str
+        The raw text, as read from ``data/raw``.
+    user_words : tuple of (word, freq, tag)
+        The user dictionary's entries (:func:`~aidiscourse.corpus.segment.read_user_dict`).
+    backend : {"rjieba", "jieba"}
 
     Returns
     -------
-    sentences : DataFrame
+    sentences : pyarrow.Table
         Columns :data:`SENTENCE_COLUMNS`; ``paragraph`` and ``sentence`` count from 1
         within the document; ``tokens`` is space-separated (empty for flagged sentences);
         ``flag`` is ``"mojibake"`` for sentences damaged by encoding errors, else empty.
-    audit : DataFrame
+    audit : pyarrow.Table
         Columns :data:`AUDIT_COLUMNS`, one row per cleaning step plus the structure steps.
     """
-    raw = read_raw(paths, doc)
     cleaned, steps = clean_text(raw, doc.source_type, script=doc.script)
     paragraphs = split_paragraphs(cleaned, doc)
-    segmenter = _segmenter_for(paths, doc, backend)
-
-    rows = []
-    n_sentence = 0
-    for n_par, para in enumerate(paragraphs, start=1):
-        for text in split_sentences(para.text):
-            flag = "mojibake" if MOJIBAKE_MARK in text else ""
-            text = text.replace(MOJIBAKE_MARK, "")
-            if not text.strip():
-                continue
-            n_sentence += 1
-            tokens = "" if flag else " ".join(segmenter.cut(text))
-            rows.append((doc.id, para.section, n_par, n_sentence, para.speaker, para.role, para.turn, flag, text, tokens))
-    sentences = pd.DataFrame(rows, columns=SENTENCE_COLUMNS)
+    names = tuple(sorted({p.name for p in doc.people}))
+    rows: list[tuple] = []
+    flagged: list[str] = []
+    with document_segmenter(user_words, names, backend) as segmenter:
+        tokens = segmenter.tokens
+        for n_par, para in enumerate(paragraphs, start=1):
+            for text in split_sentences(para.text):
+                flag = ""
+                if MOJIBAKE_MARK in text:
+                    flag, text = "mojibake", text.replace(MOJIBAKE_MARK, "")
+                    if not text.strip():
+                        continue
+                    flagged.append(text)
+                rows.append((doc.id, para.section, n_par, len(rows) + 1, para.speaker, para.role, para.turn, flag, text,
+                             "" if flag else tokens(text)))
+    columns = zip(*rows) if rows else ([] for _ in SENTENCE_COLUMNS)
+    sentences = pa.table(dict(zip(SENTENCE_COLUMNS, map(list, columns))), schema=SENTENCE_SCHEMA)
 
     notes = [(n, p.text[:40]) for p in paragraphs for n in p.notes]
     turns = sorted({p.turn for p in paragraphs if p.turn})
@@ -105,14 +131,20 @@ def process_document(paths: Paths, doc: Document, *, backend: str = "jieba") -> 
          "items": sum(p.section not in ARGUMENT_SECTIONS for p in paragraphs),
          "examples": " | ".join(sorted({p.section for p in paragraphs if p.section not in ARGUMENT_SECTIONS}))},
         {"step": "flag_mojibake_sentences", "description": "sentences with encoding damage kept out of the analyses",
-         "chars_before": body_chars, "chars_after": body_chars - int(sentences.loc[sentences.flag != "", "text"].str.len().sum()),
-         "items": int((sentences.flag != "").sum()),
-         "examples": " | ".join(sentences.loc[sentences.flag != "", "text"].str.slice(0, 30))[:200]},
+         "chars_before": body_chars, "chars_after": body_chars - sum(map(len, flagged)),
+         "items": len(flagged), "examples": " | ".join(t[:30] for t in flagged)[:200]},
     ]
-    audit = pd.DataFrame(steps + structure_rows)
-    audit.insert(0, "order", range(1, len(audit) + 1))
-    audit.insert(0, "doc_id", doc.id)
-    return sentences, audit[AUDIT_COLUMNS]
+    rows = steps + structure_rows
+    audit = {"doc_id": [doc.id] * len(rows), "order": list(range(1, len(rows) + 1))}
+    audit.update({c: [row[c] for row in rows] for c in AUDIT_COLUMNS[2:]})
+    return sentences, pa.table(audit, schema=AUDIT_SCHEMA)
+
+
+def process_encoded(doc: Document, raw: str, user_words: tuple, backend: str, key: str) -> tuple[bytes, bytes]:
+    """:func:`process_text`, its two tables encoded as the Parquet files of the cache (with
+    ``key``): a worker does the encoding, and the files are what travels back."""
+    sentences, audit = process_text(doc, raw, user_words, backend)
+    return parquet_bytes(sentences, key=key, small=True), parquet_bytes(audit, key=key, small=True)
 
 
 def _cache_files(paths: Paths, doc: Document) -> tuple[Path, Path]:
@@ -124,25 +156,14 @@ def _is_fresh(paths: Paths, doc: Document, key: str) -> bool:
     return all(parquet_key(f) == key for f in _cache_files(paths, doc))
 
 
-def _process_and_cache(paths: Paths, doc: Document, key: str, backend: str) -> str:
-    sentences, audit = process_document(paths, doc, backend=backend)
-    sent_file, audit_file = _cache_files(paths, doc)
-    write_parquet(sentences, sent_file, key=key)
-    write_parquet(audit, audit_file, key=key)
-    return doc.id
-
-
-def _process_batch(paths: Paths, docs: list[Document], keys: list[str], backend: str) -> list[str]:
-    return [_process_and_cache(paths, d, k, backend) for d, k in zip(docs, keys)]
-
-
 def prepare(
     paths: Paths | None = None,
     *,
     n_jobs: int | None = None,
-    backend: str = "jieba",
+    backend: str = SEGMENTER_BACKEND,
     progress: bool = True,
     force: bool = False,
+    scheduler: str | None = None,
 ) -> dict[str, int]:
     """Build the processed corpus, reprocessing only documents whose cache is stale.
 
@@ -151,12 +172,18 @@ def prepare(
     paths : Paths, optional
         The project; found from the current directory by default.
     n_jobs : int, optional
-        Worker processes (joblib/loky); default: one per core, at most one per document.
-    backend : {"jieba", "rjieba"}
+        Local worker processes (joblib/loky); default: one per core, at most one per
+        document. Fewer than :data:`IN_PROCESS_BELOW` documents are processed in this process.
+    backend : {"rjieba", "jieba"}
+        Segmentation backend (default :data:`aidiscourse.config.SEGMENTER_BACKEND`); both
+        give the same tokens.
     progress : bool
         Show a progress bar on standard error.
     force : bool
         Reprocess every document.
+    scheduler : str, optional
+        Address of a Dask scheduler that runs the documents (default: the environment
+        variable ``AIDISCOURSE_SCHEDULER``, else local); see :mod:`aidiscourse.parallel`.
 
     Returns
     -------
@@ -167,33 +194,33 @@ def prepare(
     document and the combined :data:`SENTENCES_FILE` and :data:`AUDIT_FILE`, each with its
     cache key in the Parquet metadata; ``aidiscourse sentences`` prints the table as TSV.
     """
+    from aidiscourse.parallel import map_tasks
+
     paths = paths or project_paths()
     docs, keys, combined_key = expected_keys(paths)
-    for doc in docs:  # refuse changed raw files before any work
-        verify_raw(paths, doc)
     pending = [d for d in docs if force or not _is_fresh(paths, d, keys[d.id])]
+    # refuse changed raw files before any work; the texts travel with the tasks, so
+    # workers need no access to data/raw
+    texts = {d.id: read_raw(paths, d) for d in pending}
+    for doc in docs:
+        if doc.id not in texts:
+            verify_raw(paths, doc)
+    tables: dict[str, tuple] = {}  # document -> its two tables, as Parquet bytes or files
     if pending:
-        jobs = n_jobs or min(len(pending), os.cpu_count() or 1)
+        user_words = read_user_dict(paths.user_dict)
+        items = [(d, texts.pop(d.id), user_words, backend, keys[d.id]) for d in pending]
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(pending), desc="prepare", unit="doc")
-        if jobs == 1:
-            for doc in pending:
-                _process_and_cache(paths, doc, keys[doc.id], backend)
-                if bar:
-                    bar.update(1)
-        else:
-            from joblib import Parallel, delayed
-
-            # a few documents per task: fewer round trips, still balanced across workers
-            size = max(1, min(20, len(pending) // (jobs * 8)))
-            batches = [pending[i : i + size] for i in range(0, len(pending), size)]
-            tasks = (delayed(_process_batch)(paths, b, [keys[d.id] for d in b], backend) for b in batches)
-            for done in Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")(tasks):
-                if bar:
-                    bar.update(len(done))
+        for i, files in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler,
+                                  in_process_below=IN_PROCESS_BELOW):
+            for path, data in zip(_cache_files(paths, pending[i]), files):
+                atomic_write(path, data)
+            tables[pending[i].id] = files
+            if bar:
+                bar.update(1)
         if bar:
             bar.close()
     # drop cache files of documents no longer in the manifest
@@ -204,12 +231,12 @@ def prepare(
 
     sent_file, audit_file = paths.processed / SENTENCES_FILE, paths.processed / AUDIT_FILE
     if pending or parquet_key(sent_file) != combined_key or parquet_key(audit_file) != combined_key:
-        files = [_cache_files(paths, d) for d in docs]
-        sentences = pd.concat([read_parquet(s) for s, _ in files], ignore_index=True)
-        audit = pd.concat([read_parquet(a) for _, a in files], ignore_index=True)
-        write_parquet(audit, audit_file, key=combined_key)
-        write_parquet(sentences, sent_file, key=combined_key)
-        n_sentences = len(sentences)
+        parts = [tables.get(d.id) or _cache_files(paths, d) for d in docs]
+        sentences = pa.concat_tables([read_table(s) for s, _ in parts]) if docs else SENTENCE_SCHEMA.empty_table()
+        audit = pa.concat_tables([read_table(a) for _, a in parts]) if docs else AUDIT_SCHEMA.empty_table()
+        write_table(audit, audit_file, key=combined_key)
+        write_table(sentences, sent_file, key=combined_key)
+        n_sentences = sentences.num_rows
     else:
         import pyarrow.parquet as pq
 

@@ -22,12 +22,46 @@ _FULLWIDTH_TABLE = {
     cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F) if chr(cp) not in _KEEP_FULLWIDTH
 }
 _FULLWIDTH_TABLE[0x3000] = 0x20  # ideographic space
+_FULLWIDTH_TABLE.update({0xA0: 0x20, 0x200B: None})  # non-breaking space, zero-width space
+# one pass finds the runs to translate; translating the whole text looks up every character
+_TO_TRANSLATE = re.compile("[" + "".join(re.escape(chr(cp)) for cp in sorted(_FULLWIDTH_TABLE)) + "]+")
 
-# Half-width punctuation that touches a CJK character becomes full-width.
+# Half-width punctuation that touches a CJK character becomes full-width, with the
+# spaces between them dropped: 中国 , 美国 -> 中国，美国.
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-_HALF_PUNCT_NEAR_CJK = re.compile(
-    rf"(?<=[{CJK}{CJK_PUNCT}])\s*([,;:?!()])|([,;:?!()])\s*(?=[{CJK}{CJK_PUNCT}])"
-)
+_HALF_SIGN = re.compile("[,;:?!()]")
+_CJK_OR_PUNCT = re.compile(f"[{CJK}{CJK_PUNCT}]")
+
+
+def _half_to_full(text: str) -> str:
+    """Turn each half-width sign that touches Chinese text into its full-width form.
+
+    A sign preceded by a CJK character or Chinese punctuation (spaces between allowed)
+    takes the spaces before it; otherwise a sign followed (after spaces) by one takes
+    the spaces after it. This is what the substitution
+    ``(?<=[CJK])\\s*([,;:?!()])|([,;:?!()])\\s*(?=[CJK])`` does, scanning from the signs,
+    which are few, instead of trying the pattern at every character.
+    """
+    out, last, n, cjk = [], 0, len(text), _CJK_OR_PUNCT.match
+    for m in _HALF_SIGN.finditer(text):
+        j = m.start()
+        w = j
+        while w > 0 and text[w - 1].isspace():
+            w -= 1
+        if w > 0 and cjk(text, w - 1):
+            out += (text[last:w], _HALF_TO_FULL[text[j]])
+            last = j + 1
+            continue
+        e = j + 1
+        while e < n and text[e].isspace():
+            e += 1
+        if e < n and cjk(text, e):
+            out += (text[last:j], _HALF_TO_FULL[text[j]])
+            last = e
+    if not out:
+        return text
+    out.append(text[last:])
+    return "".join(out)
 
 
 def normalize_unicode(text: str) -> str:
@@ -42,9 +76,10 @@ def normalize_unicode(text: str) -> str:
     >>> normalize_unicode("ＡＩ泡沫,要爆了?")
     'AI泡沫，要爆了？'
     """
-    text = unicodedata.normalize("NFC", text).translate(_FULLWIDTH_TABLE)
-    text = text.replace("\u00a0", " ").replace("\u200b", "")
-    return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    text = _TO_TRANSLATE.sub(lambda m: m.group().translate(_FULLWIDTH_TABLE), text)
+    return _half_to_full(text)
 
 
 @lru_cache(maxsize=1)
@@ -77,14 +112,20 @@ def fix_zhe(text: str) -> str:
     """
     if "著" not in text:
         return text
-    protected = []
-    for word in ZHU_WORDS:
-        start = text.find(word)
-        while start != -1:
-            protected.extend(range(start, start + len(word)))
-            start = text.find(word, start + 1)
-    keep = set(protected)
-    return "".join("着" if ch == "著" and i not in keep else ch for i, ch in enumerate(text))
+    out, last = [], 0
+    for m in _ZHE.finditer(text):
+        i = m.start()
+        # 著 stays where some listed word containing it is written around it
+        if not any(text.startswith(word, i - offset) for word, offset in _ZHU_OFFSETS if i >= offset):
+            out.append(text[last:i])
+            out.append("着")
+            last = i + 1
+    out.append(text[last:])
+    return "".join(out)
+
+
+#: Each word of :data:`ZHU_WORDS` with the position of its 著.
+_ZHU_OFFSETS = tuple((word, word.index("著")) for word in ZHU_WORDS)
 
 
 def to_simplified(text: str) -> str:
@@ -123,10 +164,27 @@ def looks_traditional(text: str, *, threshold: float = 0.02) -> bool:
     return count_changed_chars(sample, _t2s().convert(sample)) > threshold * len(sample)
 
 
-_SPACE_BETWEEN = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]+(?=[{CJK}{CJK_PUNCT}])")
-_SPACE_CJK_LATIN = re.compile(rf"(?<=[{CJK}{CJK_PUNCT}])[ \t]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])[ \t]+(?=[{CJK}{CJK_PUNCT}])")
-_RUNS_OF_SPACE = re.compile(r"[ \t]+")
+_SPACE_RUN = re.compile(r"[ \t]+")
+_LATIN_OR_DIGIT = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+_OTHER_SPACE = re.compile(r"[^\S \n]")
+_LINE_EDGE_SPACE = re.compile(r"^[^\S\n]+|[^\S\n]+$", re.M)
 _BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+def _space_run(m: re.Match) -> str:
+    """What a run of spaces and tabs becomes, from the characters on either side: nothing
+    between two Chinese characters (or punctuation), or between Chinese and Latin text;
+    else one space."""
+    text, start, end = m.string, m.start(), m.end()
+    before = text[start - 1] if start else ""
+    after = text[end] if end < len(text) else ""
+    cjk_before = bool(before) and _CJK_OR_PUNCT.match(before) is not None
+    cjk_after = bool(after) and _CJK_OR_PUNCT.match(after) is not None
+    if cjk_before and (cjk_after or after in _LATIN_OR_DIGIT):
+        return ""
+    if cjk_after and (before in _LATIN_OR_DIGIT or before == "%"):
+        return ""
+    return " "
 
 
 def collapse_whitespace(text: str) -> str:
@@ -139,11 +197,17 @@ def collapse_whitespace(text: str) -> str:
     >>> collapse_whitespace("增 长 2.8%， 民 间 投资\\n\\n\\n下降")
     '增长2.8%，民间投资\\n\\n下降'
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACE_BETWEEN.sub("", text)
-    text = _SPACE_CJK_LATIN.sub("", text)
-    text = _RUNS_OF_SPACE.sub(" ", text)
-    text = "\n".join(line.strip() for line in text.split("\n"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # each run of spaces is judged by its neighbours, which no other run's removal changes,
+    # so one pass does what removing, then squeezing, would do
+    text = _SPACE_RUN.sub(_space_run, text)
+    if _OTHER_SPACE.search(text) is None:
+        # the only spaces left are single ones: a line edge holds at most one (the ends
+        # of the text are stripped below)
+        text = text.replace("\n ", "\n").replace(" \n", "\n")
+    else:
+        text = _LINE_EDGE_SPACE.sub("", text)
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 

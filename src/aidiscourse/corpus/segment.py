@@ -1,17 +1,21 @@
 """Sentences and tokens.
 
 Sentences are split on Chinese sentence-final punctuation (keeping closing quotes with
-their sentence). Tokens come from jieba with the project's user dictionary and HMM
-switched off, so that segmentation depends only on the dictionaries (deterministic, and
-identical to the Rust ``rjieba`` backend). Latin words are folded to one spelling.
+their sentence). Tokens come from jieba's dictionary and the project's user dictionary,
+with HMM switched off, so that segmentation depends only on the dictionaries
+(deterministic); the default backend is ``rjieba``, the Rust port, which gives the same
+tokens as jieba several times faster. Latin words are folded to one spelling.
 """
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Literal, Sequence
+from typing import Iterable, Iterator, Literal, Sequence
 
+from aidiscourse.config import SEGMENTER_BACKEND
 from aidiscourse.corpus.normalize import CJK
 from aidiscourse.errors import fail
 
@@ -51,7 +55,9 @@ def split_sentences(paragraph: str) -> list[str]:
 Backend = Literal["jieba", "rjieba"]
 
 
-def _read_user_dict(path: Path | None) -> tuple[tuple[str, int, str | None], ...]:
+def read_user_dict(path: str | Path | None) -> tuple[tuple[str, int, str | None], ...]:
+    """The entries of a jieba user dictionary: ``(word, freq, tag)``; freq 30000 and tag
+    None where the line omits them; ``#`` lines skipped. Empty for a missing file."""
     if path is None or not Path(path).is_file():
         return ()
     entries = []
@@ -74,8 +80,10 @@ class Segmenter:
         jieba user dictionary (``word freq tag`` per line).
     extra_words : sequence of str
         More words to keep whole (for example the names of people in the manifest).
-    backend : {"jieba", "rjieba"}
+    backend : {"rjieba", "jieba"}
         ``rjieba`` is the Rust port; with HMM off it gives jieba's tokens, faster.
+    entries : sequence of (word, freq, tag), optional
+        User dictionary entries given directly (instead of, or beside, ``user_dict``).
 
     Examples
     --------
@@ -83,9 +91,10 @@ class Segmenter:
     ['发展', '新质生产力']
     """
 
-    def __init__(self, user_dict=None, *, extra_words: Sequence[str] = (), backend: Backend = "jieba"):
+    def __init__(self, user_dict=None, *, extra_words: Sequence[str] = (), backend: Backend = SEGMENTER_BACKEND,
+                 entries: Sequence[tuple[str, int, str | None]] = ()):
         self.backend = backend
-        entries = list(_read_user_dict(Path(user_dict) if user_dict else None))
+        entries = [*read_user_dict(user_dict), *entries]
         entries += [(w, 30000, "nr") for w in extra_words if w]
         self.words = tuple(entries)
         #: casefolded Latin word -> the spelling the dictionary uses
@@ -109,11 +118,59 @@ class Segmenter:
             self._cut = lambda text: self._tk.cut(text, False)
         else:
             raise fail(f"unknown segmentation backend {backend!r}; use jieba or rjieba")
+        self._lock = threading.Lock()
+        self._neutral: set[str] = set()  # words lent to a document and given back
+
+    def can_lend(self, words: Sequence[str]) -> bool:
+        """Whether :meth:`lent` can add ``words`` for a while and take them back exactly.
+
+        Only the rjieba backend, and only words of two or more characters that its
+        dictionary lacks (or that were lent before): such a word, given back at frequency
+        0, never wins a segmentation, and the dictionary's total returns to what it was.
+        """
+        return self.backend == "rjieba" and all(
+            len(w) >= 2 and (w in self._neutral or not self._tk.has_word(w)) for w in words)
+
+    @contextmanager
+    def lent(self, words: Sequence[str]) -> Iterator["Segmenter"]:
+        """This segmenter with ``words`` added (as ``extra_words`` would add them) until
+        the block ends. Building an rjieba dictionary takes a good part of a second, so a
+        corpus whose documents each name other people would otherwise spend more time
+        building dictionaries than segmenting. Threads take turns.
+        """
+        if not self.can_lend(words):
+            raise ValueError("these words cannot be lent; build a Segmenter with extra_words")
+        with self._lock:
+            spellings = dict(self.spellings)
+            for word in words:
+                self._tk.add_word(word, 30000, "nr")
+                if re.search("[A-Za-z]", word):
+                    self.spellings[word.casefold()] = word
+            try:
+                yield self
+            finally:
+                for word in words:
+                    self._tk.add_word(word, 0, None)
+                    self._neutral.add(word)
+                self.spellings = spellings
 
     def cut(self, text: str) -> list[str]:
         """Return the tokens of ``text``, whitespace dropped, Latin words folded."""
+        # a token is either whitespace or holds none (jieba splits blocks at whitespace),
+        # so joining and splitting drops the whitespace tokens in one pass in C
+        tokens = " ".join(self._cut(text)).split()
+        if not _LATIN_LETTER.search(text):
+            return tokens  # nothing to fold
         fold = self.fold
-        return [fold(t) if t.isascii() else t for t in self._cut(text) if not t.isspace()]
+        return [fold(t) if t.isascii() else t for t in tokens]
+
+    def tokens(self, text: str) -> str:
+        """The tokens of ``text`` as one space-separated string (see :meth:`cut`).
+
+        >>> Segmenter(None, extra_words=["DeepSeek"]).tokens("deepseek 发布了 新模型")
+        'DeepSeek 发布 了 新 模型'
+        """
+        return " ".join(self.cut(text))
 
     def fold(self, token: str) -> str:
         """Fold a Latin word to one spelling: the dictionary's if listed, else lower case.
@@ -124,6 +181,9 @@ class Segmenter:
         if token.isascii() and any(c.isalpha() for c in token):
             return self.spellings.get(token.casefold(), token.lower())
         return token
+
+
+_LATIN_LETTER = re.compile("[A-Za-z]")
 
 
 @lru_cache(maxsize=1)
@@ -149,9 +209,35 @@ def _fresh_jieba_tokenizer():
 
 
 @lru_cache(maxsize=8)
-def get_segmenter(user_dict: str | None, extra_words: tuple[str, ...] = (), backend: Backend = "jieba") -> Segmenter:
+def get_segmenter(user_dict: str | None, extra_words: tuple[str, ...] = (), backend: Backend = SEGMENTER_BACKEND) -> Segmenter:
     """A cached :class:`Segmenter`: the dictionary is built once per process."""
     return Segmenter(user_dict, extra_words=extra_words, backend=backend)
+
+
+@lru_cache(maxsize=8)
+def get_segmenter_for_entries(entries: tuple[tuple[str, int, str | None], ...], extra_words: tuple[str, ...] = (),
+                              backend: Backend = SEGMENTER_BACKEND) -> Segmenter:
+    """A cached :class:`Segmenter` built from user dictionary entries (no file read), as a
+    worker on another machine builds it."""
+    return Segmenter(None, entries=entries, extra_words=extra_words, backend=backend)
+
+
+@contextmanager
+def document_segmenter(entries: tuple[tuple[str, int, str | None], ...], extra_words: tuple[str, ...] = (),
+                       backend: Backend = SEGMENTER_BACKEND) -> Iterator[Segmenter]:
+    """The segmenter of one document: the user dictionary plus the document's own words
+    (its people's names), giving the tokens of
+    ``Segmenter(None, entries=entries, extra_words=extra_words, backend=backend)``.
+
+    With rjieba the process keeps one dictionary and lends it the document's words
+    (:meth:`Segmenter.lent`) instead of building a dictionary per set of names.
+    """
+    base = get_segmenter_for_entries(entries, (), backend)
+    if extra_words and base.can_lend(extra_words):
+        with base.lent(extra_words) as segmenter:
+            yield segmenter
+    else:
+        yield get_segmenter_for_entries(entries, extra_words, backend)
 
 
 # --- which tokens count as terms ----------------------------------------------------

@@ -11,13 +11,13 @@ The number of topics K is chosen by two measures computed here:
   pairs of seeds (in the spirit of Greene, O'Callaghan and Cunningham 2014).
 
 :func:`search` fits every family for every K and seed (independent fits run in parallel
-processes, which does not change any of them; the fits are kept by
+processes, or on a Dask cluster when ``AIDISCOURSE_SCHEDULER`` names one, which does not
+change any of them; the fits are kept by
 :mod:`aidiscourse.analyses.topics.search_cache`), and :func:`choose` applies the rule.
 """
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +37,15 @@ from aidiscourse.errors import fail
 K_RANGE: tuple[int, ...] = tuple(range(4, 15))
 #: Number of random seeds per (model, K) for the stability measure.
 N_SEEDS = 5
+#: Above this many passages the grid of K x seeds x families is fitted on a random sample
+#: of this many passages, and only the chosen K on all of them. An LDA fit costs time in
+#: proportion to the passages (about 6 ms a passage: a minute for 9,000), and the grid
+#: holds over a hundred fits; on a sample its cost stops growing with the corpus. 800 is
+#: more than twice the seed corpus's passages, which are all used.
+SEARCH_SAMPLE = 800
+#: Seeds per (model, K) when the grid is sampled: stability from three pairs of runs
+#: rather than ten, which keeps the refit of the chosen K on every passage affordable.
+N_SEEDS_AT_SCALE = 3
 
 Task = tuple[str, int, int]  # (model, k, seed)
 
@@ -178,6 +187,10 @@ class Search:
         Columns model, k, coherence_npmi, stability, coherence_sd.
     seeds : list of int
         The seeds, the reference seed first.
+    sample : ndarray of int or None
+        Rows of ``tm`` the grid was fitted on when it was sampled (see
+        :data:`SEARCH_SAMPLE`); then ``fits`` holds only the chosen K's fits, made on all
+        rows. None when every fit used every row.
     """
 
     tm: TermMatrix
@@ -185,6 +198,7 @@ class Search:
     per_seed: pd.DataFrame
     selection: pd.DataFrame
     seeds: list[int]
+    sample: np.ndarray | None = None
 
     def runs(self, model: str, k: int) -> list[Fit]:
         """The fits of one (model, K), in seed order."""
@@ -195,16 +209,13 @@ def _fit_task(tm: TermMatrix, model: str, k: int, seed: int) -> Fit:
     return fit_topics(tm, k, model=model, random_state=seed)
 
 
-def _fit_all(tm: TermMatrix, tasks: list[Task], n_jobs: int | None) -> dict[Task, Fit]:
-    jobs = min(n_jobs or os.cpu_count() or 1, len(tasks))
-    if jobs <= 1:
-        return {t: _fit_task(tm, *t) for t in tasks}
-    from joblib import Parallel, delayed
+def _fit_all(tm: TermMatrix, tasks: list[Task], n_jobs: int | None, scheduler: str | None = None) -> dict[Task, Fit]:
+    from aidiscourse.parallel import map_tasks
 
     # the slow fits (LDA, large K) first so that the workers finish together
     ordered = sorted(tasks, key=lambda t: (t[0] != "lda", -t[1], t[2]))
-    results = Parallel(n_jobs=jobs, backend="loky")(delayed(_fit_task)(tm, *t) for t in ordered)
-    return dict(zip(ordered, results))
+    done = {ordered[i]: fit for i, fit in map_tasks(_fit_task, ordered, n_jobs=n_jobs, scheduler=scheduler, shared=(tm,))}
+    return {task: done[task] for task in tasks}
 
 
 def search(
@@ -212,11 +223,13 @@ def search(
     *,
     ks: Sequence[int] = K_RANGE,
     models: Sequence[str] = MODELS,
-    n_seeds: int = N_SEEDS,
+    n_seeds: int | None = None,
     random_state: int = SEED,
     n_top: int = N_TOP,
     n_jobs: int | None = None,
     cache_dir: str | Path | None = None,
+    scheduler: str | None = None,
+    sample: int = SEARCH_SAMPLE,
 ) -> Search:
     """Fit every model for every K and seed; measure coherence and stability.
 
@@ -225,10 +238,11 @@ def search(
     tm : TermMatrix
     ks : sequence of int
     models : sequence of {"lda", "nmf"}
-    n_seeds : int
-        Runs per (model, K); seeds from :func:`seeds`.
+    n_seeds : int, optional
+        Runs per (model, K); seeds from :func:`seeds`. Default :data:`N_SEEDS`, or
+        :data:`N_SEEDS_AT_SCALE` when the grid is sampled.
     random_state : int
-        First seed (default: the project seed).
+        First seed (default: the project seed); also draws the sample.
     n_top : int
         Top terms per topic for coherence.
     n_jobs : int, optional
@@ -238,27 +252,36 @@ def search(
         Keep the fits in this folder (:mod:`~aidiscourse.analyses.topics.search_cache`,
         keyed by the topic code, the input matrix and the tasks); a later call with the
         same key reads them instead of refitting. The fits read back are the ones a refit gives.
+    scheduler : str, optional
+        Address of a Dask scheduler that runs the fits (default: the environment variable
+        ``AIDISCOURSE_SCHEDULER``, else local processes); the fits are the same.
+    sample : int
+        With more passages than this, the grid is fitted on a random sample of this many
+        passages and the chosen (model, K) (by :func:`choose`) is refitted, for every
+        family and seed, on all passages.
 
     Returns
     -------
     Search
         ``per_seed``: model, k, seed, coherence_npmi (mean over topics);
         ``selection``: model, k, coherence_npmi (mean over seeds), stability,
-        coherence_sd (standard deviation over seeds).
+        coherence_sd (standard deviation over seeds); both measured on the rows the
+        grid was fitted on.
     """
-    run_seeds = seeds(n_seeds, random_state=random_state)
+    rows = None
+    if tm.counts.shape[0] > sample:
+        rng = np.random.default_rng(random_state)
+        rows = np.sort(rng.choice(tm.counts.shape[0], size=sample, replace=False))
+    run_seeds = seeds(n_seeds or (N_SEEDS if rows is None else N_SEEDS_AT_SCALE), random_state=random_state)
+    grid_tm = tm if rows is None else TermMatrix(tm.counts[rows], tm.tfidf[rows], tm.vocabulary)
     tasks = [(m, k, s) for m in models for k in ks for s in run_seeds]
-    fits = read_fits(cache_dir, tm, tasks) if cache_dir is not None else None
-    if fits is None:
-        fits = _fit_all(tm, tasks, n_jobs)
-        if cache_dir is not None:
-            write_fits(cache_dir, tm, tasks, fits)
+    fits = _cached_fits(grid_tm, tasks, n_jobs, scheduler, cache_dir)
 
-    rows = []
+    rows_out = []
     for m, k, s in tasks:
-        coherence = npmi_coherence(top_term_indices(fits[(m, k, s)].topic_term, n_top), tm.counts)
-        rows.append({"model": m, "k": k, "seed": s, "coherence_npmi": float(np.nanmean(coherence))})
-    per_seed = pd.DataFrame(rows)
+        coherence = npmi_coherence(top_term_indices(fits[(m, k, s)].topic_term, n_top), grid_tm.counts)
+        rows_out.append({"model": m, "k": k, "seed": s, "coherence_npmi": float(np.nanmean(coherence))})
+    per_seed = pd.DataFrame(rows_out)
     summary = []
     for m in models:
         for k in ks:
@@ -267,7 +290,41 @@ def search(
             summary.append({"model": m, "k": k, "coherence_npmi": float(values.mean()),
                             "stability": topic_stability(runs) if len(runs) > 1 else np.nan,
                             "coherence_sd": float(values.std(ddof=1)) if len(values) > 1 else np.nan})
-    return Search(tm, fits, per_seed, pd.DataFrame(summary), run_seeds)
+    selection = pd.DataFrame(summary)
+    if rows is not None:  # the chosen K, every family and seed, on every passage
+        _, k_chosen = choose(selection)
+        chosen = [(m, k_chosen, s) for m in models for s in run_seeds]
+        fits = _cached_fits(tm, chosen, n_jobs, scheduler, None if cache_dir is None else Path(cache_dir) / "chosen")
+    return Search(tm, fits, per_seed, selection, run_seeds, rows)
+
+
+def _cached_fits(tm: TermMatrix, tasks: list[Task], n_jobs: int | None, scheduler: str | None,
+                 cache_dir: str | Path | None) -> dict[Task, Fit]:
+    fits = read_fits(cache_dir, tm, tasks) if cache_dir is not None else None
+    if fits is None:
+        fits = _fit_all(tm, tasks, n_jobs, scheduler)
+        if cache_dir is not None:
+            write_fits(cache_dir, tm, tasks, fits)
+    return fits
+
+
+def scope_note(result: Search) -> str:
+    """One sentence saying which passages and how many seeds the search used.
+
+    Examples
+    --------
+    >>> tm = TermMatrix(sparse.csr_matrix(np.ones((3, 2))), sparse.csr_matrix(np.ones((3, 2))), np.array(["a", "b"]))
+    >>> scope_note(Search(tm, {}, pd.DataFrame(), pd.DataFrame(), [1, 2]))
+    'Every fit uses all 3 passages.'
+    """
+    n = result.tm.counts.shape[0]
+    if result.sample is None:
+        return f"Every fit uses all {n:,} passages."
+    return (f"With {n:,} passages, the grid of K and seeds is fitted on a random sample of "
+            f"{len(result.sample):,} passages with {len(result.seeds)} seeds rather than {N_SEEDS} (a fit's "
+            f"cost grows with the passages, and the grid holds {len(result.per_seed)} fits), and "
+            f"coherence and stability are measured on that sample; the chosen K is then fitted "
+            f"on all {n:,} passages, for both families and every seed.")
 
 
 def selection_scores(selection: pd.DataFrame) -> pd.DataFrame:
