@@ -335,6 +335,11 @@ def main() -> None:
     bench_prepare(scales, workers)
     if not (args.quick or args.no_book):
         bench_book()
+        # the analyses' own figures, on the book just built
+        from analyses import bench_multiverse, bench_sentiment
+
+        bench_sentiment(emit)
+        bench_multiverse(emit)
     if not (args.quick or args.no_forks):
         sizes = sorted(int(n) for n in args.forks.split(","))
         seconds = {n: bench_book_at(n, lift_chart_limit=args.lift_chart_limit) for n in sizes}

@@ -1,13 +1,13 @@
 """Run the grid: every claim in every universe and with each document left out.
 
-The expensive analyses (topic models) are fitted in parallel with joblib, once per
-distinct setting of the choices they depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask
-scheduler address to run them on a cluster (joblib's Dask backend). Everything else is
+The expensive analyses (topic models) are fitted in parallel by
+:func:`aidiscourse.parallel.map_tasks`, once per distinct setting of the choices they
+depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask scheduler address to run them on a
+cluster. Everything else is
 memoised in-process. The ledger (``claims_robustness.csv``) has one row per claim.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,6 +16,7 @@ import pandas as pd
 from aidiscourse.analyses.robustness import components as comp
 from aidiscourse.analyses.robustness.claims import Claim, build_claims, holds, share
 from aidiscourse.analyses.robustness.grid import CHOICES, baseline, n_universes, settings
+from aidiscourse.parallel import map_tasks
 
 #: A claim is a finding when it holds in at least this share of universes and of
 #: leave-one-document-out fits; below, it is fragile.
@@ -82,37 +83,25 @@ def _fit_one(inputs: comp.Inputs, setting: dict, drop: str | None):
     return comp.topic_fit(inputs, setting, drop)
 
 
-def fit_topics_parallel(inputs: comp.Inputs, jobs: Sequence[tuple[dict, str | None]], *, n_jobs: int | None = None
-                        ) -> dict:
-    """Fit the topic models of ``jobs`` (setting, drop) in parallel; memo keys -> fits."""
-    from joblib import Parallel, delayed, parallel_config
-
+def fit_topics_parallel(inputs: comp.Inputs, jobs: Sequence[tuple[dict, str | None]], *, n_jobs: int | None = None,
+                        scheduler: str | None = None) -> dict:
+    """Fit the topic models of ``jobs`` (setting, drop), each once, with
+    :func:`aidiscourse.parallel.map_tasks` (local processes, or a Dask cluster given by
+    ``scheduler`` or ``AIDISCOURSE_SCHEDULER``); returns memo keys -> fits."""
     unique = {}
     for s, drop in jobs:
         unique.setdefault(Components.key("topic_fit", s, drop), (s, drop))
-    items = list(unique.items())
-    address = os.environ.get("AIDISCOURSE_SCHEDULER")
-    backend = {"backend": "dask"} if address else {"backend": "loky", "n_jobs": n_jobs or min(len(items), os.cpu_count() or 1)}
-    client = None
-    if address:
-        from distributed import Client
-
-        client = Client(address)
-    try:
-        with parallel_config(**backend):
-            fits = Parallel()(delayed(_fit_one)(inputs, s, drop) for _, (s, drop) in items)
-    finally:
-        if client is not None:
-            client.close()
-    return {k: f for (k, _), f in zip(items, fits)}
+    keys, items = list(unique), list(unique.values())
+    fits = dict(map_tasks(_fit_one, items, n_jobs=n_jobs, scheduler=scheduler, in_process_below=2, shared=(inputs,)))
+    return {keys[i]: fits[i] for i in range(len(keys))}
 
 
 def _universes(claim: Claim) -> list[dict]:
     return list(settings(claim.depends_on))
 
 
-def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: int | None = None
-               ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: int | None = None,
+               scheduler: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Evaluate every claim in every universe and with each document left out.
 
     Returns
@@ -125,7 +114,7 @@ def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: in
     """
     base = baseline()
     topic_jobs = [(s, None) for s in settings(DEPENDS["topic_fit"])] + [(base, d) for d in inputs.docs]
-    components = Components(inputs, fit_topics_parallel(inputs, topic_jobs, n_jobs=n_jobs))
+    components = Components(inputs, fit_topics_parallel(inputs, topic_jobs, n_jobs=n_jobs, scheduler=scheduler))
     claims = build_claims(components.get, base, target_labels=target_labels)
     rows, outcomes = [], []
     for claim in claims:
