@@ -9,6 +9,7 @@ memoised in-process. The ledger (``claims_robustness.csv``) has one row per clai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -151,3 +152,35 @@ def _breaks(results, claim: Claim, docs: Sequence[str], loo: Sequence) -> str:
                 parts.append(f"{choice}={'-'.join(map(str, option)) if isinstance(option, tuple) else option}")
     parts += [f"without {d}" for d, ok in zip(docs, loo) if ok is False]
     return "; ".join(parts)
+
+
+def cached_ledger(paths, *, key_inputs: Sequence, compute) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger from ``data/processed/ledger`` when its inputs are unchanged, else ``compute()``.
+
+    Parameters
+    ----------
+    paths : Paths
+    key_inputs : sequence of path-like
+        Everything the ledger reads besides the processed corpus (the chapters' result
+        tables); the key also covers the package's code, the project's data and the
+        processed corpus.
+    compute : callable
+        ``compute() -> (ledger, outcomes)``.
+    """
+    from aidiscourse.cache import fingerprint, parquet_key, read_parquet, write_parquet
+    from aidiscourse.corpus.build import SENTENCES_FILE
+
+    import aidiscourse
+
+    key = fingerprint(Path(aidiscourse.__file__).parent, paths.root / "data", *key_inputs,
+                      extra=[parquet_key(paths.processed / SENTENCES_FILE) or ""])
+    folder = paths.processed / "ledger"
+    files = folder / "claims.parquet", folder / "outcomes.parquet"
+    if all(parquet_key(f) == key for f in files):
+        return read_parquet(files[0]), read_parquet(files[1])
+    claims, outcomes = compute()
+    # a claim's outcome is True, False or None (untestable): stored as text
+    outcomes = outcomes.assign(holds=outcomes["holds"].map({True: "yes", False: "no"}).fillna("untestable"))
+    write_parquet(claims, files[0], key=key)
+    write_parquet(outcomes, files[1], key=key)
+    return claims, outcomes

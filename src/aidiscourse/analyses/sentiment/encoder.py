@@ -168,5 +168,8 @@ class EmbeddingCache:
 
 
 def embedding_cache(paths: Paths | None) -> EmbeddingCache:
-    """The project's embedding cache (``data/processed/embeddings``), or none outside a project."""
-    return EmbeddingCache(None if paths is None else paths.processed / "embeddings")
+    """The project's embedding cache (``data/processed/embeddings``); none outside a project
+    or when sentence caches are switched off (``AIDISCOURSE_NO_SENTENCE_CACHE=1``, for benchmarks)."""
+    from aidiscourse.cache import sentence_cache_enabled
+
+    return EmbeddingCache(paths.processed / "embeddings" if paths is not None and sentence_cache_enabled() else None)
