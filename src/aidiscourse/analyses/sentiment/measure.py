@@ -38,20 +38,27 @@ class ToneMeasurement:
 
 
 def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.DataFrame, X_labelled: np.ndarray
-                        ) -> np.ndarray:
-    """The model's tone of every sentence, never from a model that saw its document's labels.
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """The model's tone and label of every sentence, never from a model that saw its
+    document's labels.
 
     Sentences of a labelled document are scored by a model fitted on the other documents'
     labels (as in validation); sentences of documents without labels by a model fitted
     on all labels.
+
+    Returns
+    -------
+    (scores, labels) : ndarray of shape (n_sentences,) each
     """
     scores = np.zeros(len(sentences))
+    predicted = np.empty(len(sentences), dtype=object)
     docs = labelled["doc_id"].to_numpy()
     for doc_id in dict.fromkeys(sentences["doc_id"]):
         rows = (sentences["doc_id"] == doc_id).to_numpy()
         train = docs != doc_id
-        scores[rows] = tone_model.fit_model(X_labelled[train], labelled["label"][train]).score(X[rows])
-    return scores
+        model = tone_model.fit_model(X_labelled[train], labelled["label"][train])
+        scores[rows], predicted[rows] = model.score(X[rows]), model.predict(X[rows])
+    return scores, predicted
 
 
 def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, random_state: int = SEED
@@ -84,8 +91,9 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
     predictions = validation.loo_predictions(labelled, X_labelled, paths=paths)
     table = validation.validation_table(predictions, random_state=random_state)
     chosen = validation.best_method(table)
-    model_scores = corpus_model_scores(sentences, X_all, labelled, X_labelled)
+    model_scores, model_labels = corpus_model_scores(sentences, X_all, labelled, X_labelled)
     tone = summaries.tone_values(sentences, current, model_scores)
+    tone["model_label"] = model_labels
     tone["rules_score"] = score_texts(sentences["text"], paths=paths)["score"].to_numpy()
     return ToneMeasurement(
         labels=labels, label_check=check,

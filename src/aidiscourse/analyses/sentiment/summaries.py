@@ -128,14 +128,26 @@ def by_group(tone: pd.DataFrame, columns: Sequence[str] = ("doc_id",), *, n_boot
 
 
 def label_shares(tone: pd.DataFrame) -> pd.DataFrame:
-    """Share of positive, neutral and negative labels per document (labelled sentences)."""
-    lab = tone[tone["label"] != ""]
-    counts = lab.groupby(["doc_id", "label"], sort=False).size().unstack(fill_value=0)
+    """Share of positive, neutral and negative sentences per document, from the hand labels
+    where the document is labelled, else from the model's labels (``model_label``).
+
+    Returns
+    -------
+    DataFrame
+        doc_id, label, share, n, basis (``labels`` or ``model``).
+    """
+    labelled = tone["label"] != ""
+    has_labels = labelled.groupby(tone["doc_id"]).transform("any")
+    use_model = ~has_labels & ("model_label" in tone)
+    source = tone.assign(label=np.where(use_model, tone.get("model_label", tone["label"]), tone["label"]),
+                         basis=np.where(use_model, "model", "labels"))
+    source = source[(source["label"] != "") & (labelled | use_model)]
+    counts = source.groupby(["doc_id", "label"], sort=False).size().unstack(fill_value=0)
     counts = counts.reindex(columns=list(LABELS), fill_value=0)
     shares = counts.div(counts.sum(axis=1), axis=0)
     out = shares.stack().rename("share").reset_index()
     out["n"] = counts.stack().to_numpy()
-    return out
+    return out.assign(basis=out["doc_id"].map(source.groupby("doc_id")["basis"].first()))
 
 
 @dataclass(frozen=True)
