@@ -22,6 +22,7 @@ def _table(rows):
     """A sentence table from (doc_id, paragraph, role, tokens) tuples, with the project's content terms."""
     df = pd.DataFrame(rows, columns=["doc_id", "paragraph", "role", "tokens"])
     df["speaker"] = df["role"]
+    df["turn"] = 0
     df["sentence"] = range(1, len(df) + 1)
     df["text"] = df["tokens"].str.replace(" ", "", regex=False)
     return df.assign(terms=content_terms(df, Paths(ROOT)))
@@ -95,7 +96,8 @@ def test_benjamini_hochberg_adjustment():
 
 def test_keyness_on_a_tiny_corpus():
     k = keyness.keyness(TINY, min_count=1)
-    assert list(k.columns) == ["doc_id", "term", "count_doc", "count_rest", "g2", "p_adj", "log_ratio"]
+    assert list(k.columns) == ["doc_id", "term", "count_doc", "count_rest", "g2", "p_adj", "log_ratio", "p_adj_paragraph"]
+    assert k.p_adj_paragraph.isna().all()  # two paragraphs per document: too few units for that test
     # sizes in word tokens: a = 市场 的 泡沫 是 泡沫 政府 规划 市场 2025 年 = 10, b = 政府 政府 制度 制度 与 市场 = 6
     row = k[(k.doc_id == "a") & (k.term == "泡沫")].iloc[0]
     assert (row.count_doc, row.count_rest) == (2, 0)
@@ -110,10 +112,13 @@ def test_keyness_on_a_tiny_corpus():
         assert list(g.g2) == sorted(g.g2, reverse=True)
 
 
-def test_keyness_min_count_filters_the_target_count():
+def test_keyness_min_count_filters_the_total_count():
     k = keyness.keyness(TINY, min_count=2)
-    assert (k.count_doc >= 2).all()
-    assert set(k.loc[k.doc_id == "b", "term"]) == {"政府", "制度"}
+    assert ((k.count_doc + k.count_rest) >= 2).all()
+    # 泡沫 (2 in a, 0 in b) is tested for b too: under-used terms are tested
+    assert set(k.loc[k.doc_id == "b", "term"]) == {"市场", "泡沫", "政府", "制度"}
+    row = k[(k.doc_id == "b") & (k.term == "泡沫")].iloc[0]
+    assert row.count_doc == 0 and row.log_ratio < 0
 
 
 def test_the_terms_column_is_required():
@@ -153,7 +158,9 @@ def test_role_keyness_compares_roles_within_a_document():
                  ("b", 1, "author", "市场")])
     assert frequency.speaker_docs(df) == ["a"]
     k = keyness.role_keyness(df, min_count=3)
-    assert set(zip(k.role, k.term)) == {("host", "泡沫"), ("guest", "市场")}
+    assert set(zip(k.role, k.term)) == {(r, t) for r in ("host", "guest") for t in ("泡沫", "市场")}
+    over = keyness.key_terms(k, group=["doc_id", "role"], alpha=None)
+    assert set(zip(over.role, over.term)) == {("host", "泡沫"), ("guest", "市场")}
     roles = frequency.role_sizes(df)
     assert list(roles.words) == [4, 4] and list(roles.word_share) == [0.5, 0.5]
 
@@ -212,9 +219,10 @@ def test_dispersion_counts_passages():
     assert d.loc["市场", "dp"] < d.loc["泡沫", "dp"]
 
 
-def test_concentration_ranks_by_excess_over_chance():
-    disp = pd.DataFrame({"term": ["b", "a", "c"], "dp": [0.5, 0.5, 0.9], "dp_random": [0.2, 0.2, 0.1]})
-    assert list(dispersion.concentration(disp).term) == ["c", "a", "b"]
+def test_concentration_ranks_by_excess_over_the_null_quantile():
+    disp = pd.DataFrame({"term": ["b", "a", "c"], "dp": [0.5, 0.5, 0.9], "dp_random_upper": [0.2, 0.2, 0.1]})
+    out = dispersion.concentration(disp)
+    assert list(out.term) == ["c", "a", "b"] and list(out.excess) == pytest.approx([0.8, 0.3, 0.3])
 
 
 def test_dispersion_random_baseline():
@@ -222,7 +230,8 @@ def test_dispersion_random_baseline():
     rows = [("a", p, "author", ("甲 " * 20 if p == 0 else "") + "乙 " + "丙 " * 19) for p in range(20)]
     d = dispersion.dispersion(_table(rows), {"a": ["甲", "乙"]}, n_sim=300, random_state=1).set_index("term")
     assert d.loc["乙", "dp"] < 0.05 < d.loc["乙", "dp_random"]  # spread more evenly than chance
-    assert d.loc["甲", "dp"] > 0.9 > d.loc["甲", "dp_random"]
+    assert d.loc["甲", "dp"] > 0.9 > d.loc["甲", "dp_random_upper"] > d.loc["甲", "dp_random"]
+    assert d.loc["甲", "concentrated"] and not d.loc["乙", "concentrated"]
     # reproducible
     again = dispersion.dispersion(_table(rows), {"a": ["甲", "乙"]}, n_sim=300, random_state=1).set_index("term")
     assert d.loc["甲", "dp_random"] == again.loc["甲", "dp_random"]
@@ -243,18 +252,6 @@ def test_match_phrases_longest_first_and_with_signs():
     found, covered = phrases.match_phrases(["推进", "人工智能", "+", "和", "人工智能", "，", "新质", "生产力"], seqs)
     assert found == {"人工智能+": 1, "人工智能": 1, "新质生产力": 1}
     assert covered == 1 + 1 + 2  # the + sign is not a word token
-
-
-def test_bootstrap_is_reproducible_with_a_seed():
-    hits = np.array([0, 1, 3, 0, 2, 0, 0, 5])
-    sizes = np.array([10, 12, 9, 20, 15, 8, 11, 14])
-    r1 = phrases.bootstrap_rate(hits, sizes, n_boot=500, random_state=7)
-    r2 = phrases.bootstrap_rate(hits, sizes, n_boot=500, random_state=7)
-    r3 = phrases.bootstrap_rate(hits, sizes, n_boot=500, random_state=8)
-    assert r1 == r2
-    assert r1 != r3
-    assert r1[0] == pytest.approx(10_000 * 11 / 99)
-    assert r1[1] < r1[0] < r1[2]
 
 
 def test_concept_rates_are_reproducible_and_independent_of_other_families():
@@ -345,6 +342,9 @@ def test_every_document_has_frequencies_and_keyness(corpus):
     k = keyness.keyness(corpus)
     assert stats.appearance_order(f, "doc_id") == docs and stats.appearance_order(k, "doc_id") == docs
     assert (k.p_adj >= 0).all() and (k.p_adj <= 1).all()
+    assert (k.p_adj_paragraph >= 0).all() and (k.p_adj_paragraph <= 1).all()  # every document has >= 10 units
+    # the unit-level test never claims more than G2 could: overdispersion is never taken below one
+    assert ((k.p_adj_paragraph < 0.05) <= (k.p_adj < 0.05)).all()
     # per document, counts of a term in the document and the rest add up to its corpus count
     total = frequency.frequency_table(corpus).groupby("term")["count"].sum()
     assert ((k.count_doc + k.count_rest) == k.term.map(total)).all()

@@ -2,7 +2,9 @@
 
 Four measures, each answering its own question: log-likelihood G2 (how sure), log ratio (how
 large), the weighted log odds with an informative Dirichlet prior (how large after shrinking
-uncertain estimates) and TF-IDF (how rare across documents). The statistics themselves are in
+uncertain estimates) and TF-IDF (how rare across documents). G2 is paired with a test at the
+level of sampling units (paragraphs or speaker turns), which does not count the repetitions
+of a term inside one passage as independent evidence. The statistics themselves are in
 :mod:`aidiscourse.analyses.stats`; inputs are sentence tables with ``terms``
 (see :mod:`aidiscourse.analyses.frequency`).
 
@@ -15,6 +17,9 @@ Hardie, A. (2014). Log Ratio: an informal introduction. ESRC Centre for Corpus A
 Monroe, B. L., Colaresi, M. P. and Quinn, K. M. (2008). Fightin' words: lexical feature
     selection and evaluation for identifying the content of political conflict.
     *Political Analysis* 16(4), 372-403.
+Lijffijt, J., Nevalainen, T., Säily, T., Papapetrou, P., Puolamäki, K. and Mannila, H. (2016).
+    Significance testing of word frequencies in corpora. *Digital Scholarship in the
+    Humanities* 31(2), 374-397.
 """
 from __future__ import annotations
 
@@ -26,9 +31,10 @@ import pandas as pd
 
 from aidiscourse.analyses.frequency import sentence_terms, speaker_docs, term_counts, word_tokens
 from aidiscourse.analyses.stats import (adjust_bh, appearance_order, jaccard, log_likelihood, log_ratio,
-                                        order_by_appearance, p_values)
+                                        order_by_appearance, p_values, quasi_poisson_p,
+                                        resampling_units)
 
-KEYNESS_COLUMNS = ["term", "count_doc", "count_rest", "g2", "p_adj", "log_ratio"]
+KEYNESS_COLUMNS = ["term", "count_doc", "count_rest", "g2", "p_adj", "log_ratio", "p_adj_paragraph"]
 
 
 def counts_matrix(df: pd.DataFrame, group: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -49,13 +55,64 @@ def counts_matrix(df: pd.DataFrame, group: str) -> tuple[pd.DataFrame, pd.Series
     return counts, sizes
 
 
-def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5) -> pd.DataFrame:
-    """Keyness of each group (document) against the rest of the corpus.
+def unit_counts(df: pd.DataFrame, terms: Sequence[str], *, group: str = "doc_id",
+                unit: str = "sampling") -> tuple[np.ndarray, np.ndarray, pd.Series]:
+    """Occurrences of chosen terms in every resampling unit, with the units' sizes and groups.
 
-    For every term used at least ``min_count`` times in the group: log-likelihood G2 (full
-    2x2 form, :func:`~aidiscourse.analyses.stats.log_likelihood`), its p-value (chi-squared,
-    1 d.f.) adjusted with Benjamini-Hochberg over all terms tested for that group, and the log
-    ratio effect size (:func:`~aidiscourse.analyses.stats.log_ratio`). Sizes are word tokens.
+    Parameters
+    ----------
+    df : DataFrame
+        Sentence table with ``terms`` (doc_id, paragraph, turn and ``group``).
+    terms : sequence of str
+        The terms (columns of the result).
+    group : str
+        A unit never crosses a group: a unit that spans two groups is split in two.
+    unit : {"sampling", "paragraph", "sentence"}
+        See :func:`~aidiscourse.analyses.stats.resampling_units`.
+
+    Returns
+    -------
+    counts : ndarray, shape (units, terms)
+        Units in order of appearance; units without a word token are left out.
+    sizes : ndarray, shape (units,)
+        Word tokens of each unit.
+    groups : Series, shape (units,)
+        The group of each unit.
+    """
+    words = word_tokens(df).map(len).to_numpy()
+    labels = resampling_units(df, unit=unit).astype(str) + "\x1f" + df[group].astype(str)
+    codes, uniq = pd.factorize(labels, sort=False)
+    col = {t: j for j, t in enumerate(terms)}
+    counts = np.zeros((len(uniq), len(col)))
+    for code, ts in zip(codes, sentence_terms(df)):
+        for t in ts:
+            j = col.get(t)
+            if j is not None:
+                counts[code, j] += 1
+    size = np.bincount(codes, weights=words, minlength=len(uniq))
+    group_of = pd.Series(df[group].to_numpy()).groupby(codes).first().reindex(range(len(uniq))).to_numpy()
+    keep = size > 0
+    return counts[keep], size[keep], pd.Series(group_of[keep])
+
+
+def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5, unit_test: bool = True) -> pd.DataFrame:
+    """Keyness of each group (document) against the rest of the corpus, at two levels.
+
+    Every term used at least ``min_count`` times in the whole table (in the group or not,
+    so that under-used terms are tested too) is tested for every group:
+
+    * token level: log-likelihood G2 (full 2x2 form,
+      :func:`~aidiscourse.analyses.stats.log_likelihood`), its p-value (chi-squared, 1 d.f.)
+      adjusted with Benjamini-Hochberg over the group's tests (``p_adj``), and the log ratio
+      effect size (:func:`~aidiscourse.analyses.stats.log_ratio`); sizes are word tokens.
+      G2 treats every token as an independent draw;
+    * unit level, after the argument of Lijffijt et al. (2016) that the unit of sampling is
+      the passage, not the word: the same comparison with the term's counts in each sampling
+      unit (speaker turns or paragraphs, :func:`~aidiscourse.analyses.stats.sampling_units`)
+      and their overdispersion (:func:`~aidiscourse.analyses.stats.quasi_poisson_p`),
+      adjusted with Benjamini-Hochberg over the group's tests (``p_adj_paragraph``; NaN for
+      a group of fewer than :data:`~aidiscourse.analyses.stats.MIN_UNITS` units). A term
+      that is frequent in one paragraph only is significant for G2 but not here.
 
     Parameters
     ----------
@@ -65,36 +122,50 @@ def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5) -> p
     group : str
         Column whose values are compared each against all others.
     min_count : int
-        Minimum frequency in the group for a term to be tested.
+        Minimum total frequency of a term for it to be tested.
+    unit_test : bool
+        Run the unit-level test (``p_adj_paragraph`` is NaN otherwise).
 
     Returns
     -------
     DataFrame
-        Columns ``group``, term, count_doc, count_rest, g2, p_adj, log_ratio, sorted by group
-        (order of appearance), then g2 descending, then term. Terms used less in the group
-        than in the rest have negative log ratio.
+        Columns ``group``, term, count_doc, count_rest, g2, p_adj, log_ratio, p_adj_paragraph,
+        sorted by group (order of appearance), then g2 descending, then term. Terms used less
+        in the group than in the rest have negative log ratio.
+
+    References
+    ----------
+    Lijffijt, J., Nevalainen, T., Säily, T., Papapetrou, P., Puolamäki, K. and Mannila, H.
+    (2016). Significance testing of word frequencies in corpora. *Digital Scholarship in
+    the Humanities* 31(2), 374-397.
     """
     counts, sizes = counts_matrix(df, group)
     total = counts.sum(axis=1)
+    tested = total.index[total >= min_count]
+    if unit_test:
+        unit_n, unit_size, unit_group = unit_counts(df, list(tested), group=group)
     frames = []
     for g in counts.columns:
-        a = counts[g]
-        keep = a >= min_count
-        a = a[keep]
-        b = (total - counts[g])[keep]
+        a = counts.loc[tested, g]
+        b = total[tested] - a
         c = sizes[g]
         d = sizes.sum() - c
         g2 = log_likelihood(a, b, c, d)
+        p_unit = np.full(len(tested), np.nan)
+        if unit_test:
+            p_unit = quasi_poisson_p(unit_n, unit_size, (unit_group == g).to_numpy())
+            p_unit = p_unit if np.isnan(p_unit).all() else adjust_bh(p_unit)
         frames.append(pd.DataFrame({
-            group: g, "term": a.index, "count_doc": a.to_numpy(), "count_rest": b.to_numpy(),
+            group: g, "term": tested, "count_doc": a.to_numpy(), "count_rest": b.to_numpy(),
             "g2": g2, "p_adj": adjust_bh(p_values(g2)), "log_ratio": log_ratio(a, b, c, d),
+            "p_adj_paragraph": p_unit,
         }))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[group, *KEYNESS_COLUMNS])
     return order_by_appearance(out, group, order=list(counts.columns), then=["g2", "term"], ascending=[False, True])
 
 
 def key_terms(keys: pd.DataFrame, *, n: int = 20, group: str | Sequence[str] = "doc_id", alpha: float | None = 0.05,
-              rank_by: Literal["g2", "log_ratio"] = "g2") -> pd.DataFrame:
+              rank_by: Literal["g2", "log_ratio"] = "g2", both_levels: bool = False) -> pd.DataFrame:
     """The top ``n`` positive key terms of each group (log ratio > 0).
 
     Parameters
@@ -107,6 +178,8 @@ def key_terms(keys: pd.DataFrame, *, n: int = 20, group: str | Sequence[str] = "
         Keep terms with ``p_adj < alpha``; ``None`` keeps all positive terms.
     rank_by : {"g2", "log_ratio"}
         Order by significance or by effect size (ties by the other, then term).
+    both_levels : bool
+        Also require ``p_adj_paragraph < alpha``: key at the level of tokens and of units.
 
     Returns
     -------
@@ -117,6 +190,8 @@ def key_terms(keys: pd.DataFrame, *, n: int = 20, group: str | Sequence[str] = "
     k = keys[keys["log_ratio"] > 0]
     if alpha is not None:
         k = k[k["p_adj"] < alpha]
+        if both_levels:
+            k = k[k["p_adj_paragraph"] < alpha]
     other = "log_ratio" if rank_by == "g2" else "g2"
     k = order_by_appearance(k, by, order=appearance_order(keys, by), then=[rank_by, other, "term"],
                             ascending=[False, False, True])
@@ -132,7 +207,8 @@ def term_lists(table: pd.DataFrame, *, by: str | Sequence[str] = "doc_id", colum
 
 
 def key_term_counts(keys: pd.DataFrame, sizes: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
-    """Terms tested and significant key terms (``p_adj < alpha``, log ratio > 0) per document.
+    """Terms tested and significant key terms (``p_adj < alpha``, log ratio > 0) per document,
+    and how many of those are also significant at the level of units (``p_adj_paragraph < alpha``).
 
     Parameters
     ----------
@@ -144,16 +220,42 @@ def key_term_counts(keys: pd.DataFrame, sizes: pd.DataFrame, *, alpha: float = 0
     Returns
     -------
     DataFrame
-        Columns doc_id, words, tested, key_terms; one row per document of ``sizes``.
+        Columns doc_id, words, tested, key_terms, key_terms_both; one row per document of ``sizes``.
     """
     sig = keys[(keys["p_adj"] < alpha) & (keys["log_ratio"] > 0)]
-    return sizes[["doc_id", "words"]].assign(
-        tested=sizes["doc_id"].map(keys.groupby("doc_id").size()).fillna(0).astype(int),
-        key_terms=sizes["doc_id"].map(sig.groupby("doc_id").size()).fillna(0).astype(int),
-    )
+    both = sig[sig["p_adj_paragraph"] < alpha]
+
+    def per_doc(table: pd.DataFrame) -> pd.Series:
+        return sizes["doc_id"].map(table.groupby("doc_id").size()).fillna(0).astype(int)
+
+    return sizes[["doc_id", "words"]].assign(tested=per_doc(keys), key_terms=per_doc(sig), key_terms_both=per_doc(both))
 
 
-def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: float = 1000.0,
+def prior_size_rule(counts: pd.DataFrame) -> float:
+    """The size ``a0`` of the log-odds prior: the mean size of a group, in content terms.
+
+    The prior then weighs as much as one typical document of the corpus: it shrinks the
+    estimates of a short document noticeably and those of a long one little, and it does
+    not change with an arbitrary constant. Monroe et al. (2008) leave ``a0`` to the
+    analyst; a prior as large as the whole corpus shrinks far more, a prior of a few
+    hundred pseudo-counts hardly at all.
+
+    Parameters
+    ----------
+    counts : DataFrame, shape (terms, groups)
+        :func:`counts_matrix` counts.
+
+    Returns
+    -------
+    float
+
+    >>> prior_size_rule(pd.DataFrame({"a": [3, 1], "b": [0, 4]}))
+    4.0
+    """
+    return float(counts.to_numpy().sum() / counts.shape[1])
+
+
+def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: float | None = None,
                        min_count: int = 1) -> pd.DataFrame:
     """Weighted log-odds ratio with an informative Dirichlet prior ("Fightin' Words").
 
@@ -164,9 +266,17 @@ def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: f
     ``var(delta_w) ~= 1 / (y_iw + a_w) + 1 / (y_jw + a_w)`` and ``z = delta / sqrt(var)``.
 
     The prior is informative: ``a_w = a0 * pi_w`` with ``pi_w`` the term's share of all content
-    terms in the corpus and ``a0 = prior_size`` pseudo-counts. The prior shrinks the log odds of
-    rare terms towards zero, so, unlike the raw log ratio, rare terms do not dominate; unlike G2,
-    the z-score is not driven by document length alone. Counts and sizes are content terms.
+    terms in the corpus and ``a0 = prior_size`` pseudo-counts, by default the mean size of a
+    group (:func:`prior_size_rule`). The prior shrinks the log odds of rare terms towards zero,
+    so, unlike the raw log ratio, rare terms do not dominate; unlike G2, the z-score is not
+    driven by document length alone. Counts and sizes are content terms.
+
+    Parameters
+    ----------
+    prior_size : float, optional
+        ``a0``; :func:`prior_size_rule` of the counts by default.
+    min_count : int
+        Minimum total frequency of a term (in all groups) for it to be listed.
 
     Returns
     -------
@@ -174,8 +284,10 @@ def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: f
         Columns ``group``, term, count_doc, count_rest, delta, z; sorted by group, z descending, term.
     """
     counts, _ = counts_matrix(df, group)
+    prior_size = prior_size_rule(counts) if prior_size is None else float(prior_size)
     total = counts.sum(axis=1).astype(float)
     alpha = prior_size * total / total.sum()
+    keep = total >= min_count
     frames = []
     for g in counts.columns:
         yi = counts[g].astype(float)
@@ -184,12 +296,33 @@ def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: f
         delta = (np.log((yi + alpha) / (ni + prior_size - yi - alpha))
                  - np.log((yj + alpha) / (nj + prior_size - yj - alpha)))
         var = 1 / (yi + alpha) + 1 / (yj + alpha)
-        keep = yi >= min_count
         frames.append(pd.DataFrame({group: g, "term": counts.index[keep], "count_doc": yi[keep].astype(int).to_numpy(),
                                     "count_rest": yj[keep].astype(int).to_numpy(), "delta": delta[keep].to_numpy(),
                                     "z": (delta / np.sqrt(var))[keep].to_numpy()}))
     out = pd.concat(frames, ignore_index=True)
     return order_by_appearance(out, group, order=list(counts.columns), then=["z", "term"], ascending=[False, True])
+
+
+def top_term_overlap(a: pd.DataFrame, b: pd.DataFrame, *, n: int = 10, score: str = "z") -> pd.DataFrame:
+    """Jaccard overlap of each group's top ``n`` terms (by ``score``, positive only) in two tables.
+
+    Parameters
+    ----------
+    a, b : DataFrame
+        Tables with doc_id, term and ``score``, e.g. :func:`log_odds_dirichlet` under two priors.
+
+    Returns
+    -------
+    DataFrame
+        Columns doc_id, jaccard; documents in the order of ``a``.
+    """
+    def top(t: pd.DataFrame) -> dict:
+        t = t[t[score] > 0].sort_values(["doc_id", score, "term"], ascending=[True, False, True], kind="mergesort")
+        return {d: list(g["term"].head(n)) for d, g in t.groupby("doc_id", sort=False)}
+
+    ta, tb = top(a), top(b)
+    docs = appearance_order(a, "doc_id")
+    return pd.DataFrame({"doc_id": docs, "jaccard": [jaccard(ta.get(d, []), tb.get(d, [])) for d in docs]})
 
 
 def _identity(x):

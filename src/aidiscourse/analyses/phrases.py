@@ -1,5 +1,6 @@
 """Formulaic phrases and concept families: reading the two lexicon files, matching their
-entries as token sequences and measuring rates with bootstrap intervals over sentences.
+entries as token sequences and measuring rates with block-bootstrap intervals over sampling
+units (speaker turns or paragraphs, :func:`aidiscourse.analyses.stats.sampling_units`).
 
 ``data/lexicons/formulaic_phrases.txt`` lists set phrases of the official register (提法),
 ``data/lexicons/concepts.yml`` groups terms into documented families. Both are matched
@@ -9,7 +10,6 @@ the text holds it as whole words.
 from __future__ import annotations
 
 import re
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,7 @@ import pandas as pd
 import yaml
 
 from aidiscourse.analyses.frequency import PER, is_word, word_tokens
-from aidiscourse.analyses.stats import appearance_order, order_by_appearance
+from aidiscourse.analyses.stats import appearance_order, group_rng, order_by_appearance, ratio_interval, resampling_units
 from aidiscourse.config import SEED, Paths, project_paths
 from aidiscourse.corpus.segment import Segmenter, get_segmenter
 from aidiscourse.errors import fail
@@ -195,47 +195,12 @@ def sentence_matches(df: pd.DataFrame, seqs: dict[str, tuple[str, ...]]) -> tupl
     return found, np.array(covered)
 
 
-# --- rates with bootstrap intervals --------------------------------------------------------
-
-
-def bootstrap_rate(hits: np.ndarray, sizes: np.ndarray, *, n_boot: int = 1000, level: float = 0.95,
-                   random_state: int | np.random.Generator = SEED, scale: float = PER) -> tuple[float, float, float]:
-    """A rate ``scale * sum(hits) / sum(sizes)`` and its percentile bootstrap interval over units.
-
-    Units (sentences) are resampled with replacement ``n_boot`` times; the interval is the
-    ``(1 - level) / 2`` and ``(1 + level) / 2`` quantiles of the resampled rates. Resampling
-    whole sentences keeps the clustering of words within sentences.
-
-    Parameters
-    ----------
-    hits, sizes : ndarray, shape (n_units,)
-        Occurrences and size of each unit.
-
-    Returns
-    -------
-    (rate, low, high)
-    """
-    hits = np.asarray(hits, dtype=float)
-    sizes = np.asarray(sizes, dtype=float)
-    if sizes.sum() == 0:
-        return float("nan"), float("nan"), float("nan")
-    rate = scale * hits.sum() / sizes.sum()
-    rng = np.random.default_rng(random_state)
-    idx = rng.integers(0, len(hits), size=(n_boot, len(hits)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        boot = scale * hits[idx].sum(axis=1) / sizes[idx].sum(axis=1)
-    lo, hi = np.nanquantile(boot, [(1 - level) / 2, (1 + level) / 2])
-    return float(rate), float(lo), float(hi)
+# --- rates with block-bootstrap intervals ---------------------------------------------------
 
 
 def _groups(df: pd.DataFrame, by: Sequence[str]):
     for key, g in df.groupby(list(by), sort=False):
         yield (key if isinstance(key, tuple) else (key,)), g
-
-
-def _stream(random_state: int, *labels: object) -> np.random.Generator:
-    """A random stream of its own for one group (and family), seeded from ``random_state``."""
-    return np.random.default_rng([random_state, zlib.crc32("|".join(map(str, labels)).encode("utf-8"))])
 
 
 def _phrase_table(phrases: pd.DataFrame | None, paths: Paths | None) -> pd.DataFrame:
@@ -245,32 +210,45 @@ def _phrase_table(phrases: pd.DataFrame | None, paths: Paths | None) -> pd.DataF
 
 
 def formulaic_density(df: pd.DataFrame, phrases: pd.DataFrame | None = None, *, by: Sequence[str] = ("doc_id",),
-                      n_boot: int = 1000, random_state: int = SEED, paths: Paths | None = None) -> pd.DataFrame:
-    """Share of word tokens inside formulaic phrases, per group, with a bootstrap interval.
+                      unit: str = "sampling", n_boot: int = 2000, random_state: int = SEED,
+                      paths: Paths | None = None) -> pd.DataFrame:
+    """Share of word tokens inside formulaic phrases, per group, with a block-bootstrap interval.
 
     Phrases are matched as token sequences (:func:`match_phrases`) after segmenting each phrase
-    with the project's segmenter.
+    with the project's segmenter. The interval resamples the group's sampling units
+    (:func:`~aidiscourse.analyses.stats.ratio_interval`); a group with fewer than
+    :data:`~aidiscourse.analyses.stats.MIN_UNITS` units gets none.
 
     Parameters
     ----------
+    df : DataFrame
+        Sentence table (doc_id, paragraph, turn, tokens and the ``by`` columns).
     phrases : DataFrame, optional
         ``PhraseList.table`` (columns phrase, gloss); the project's list by default.
+    unit : {"sampling", "paragraph", "sentence"}
+        The resampling unit (:func:`~aidiscourse.analyses.stats.resampling_units`);
+        anything but the default is for comparison.
+    n_boot : int
+        Bootstrap draws.
+    random_state : int
+        Seed; each group draws from its own stream
+        (:func:`~aidiscourse.analyses.stats.group_rng`).
 
     Returns
     -------
     DataFrame
         Columns ``*by``, words, phrase_tokens, occurrences, share (phrase tokens / words, in
-        percent), ci_low, ci_high (95% bootstrap over sentences, percent), per_10k
-        (occurrences per 10,000 word tokens).
+        percent), ci_low, ci_high (95% block bootstrap, percent), per_10k (occurrences per
+        10,000 word tokens).
     """
     phrases = _phrase_table(phrases, paths)
     found, covered = sentence_matches(df, phrase_tokens(phrases["phrase"], paths=paths))
     work = df[list(by)].assign(covered=covered, occurrences=[sum(f.values()) for f in found],
-                               words=word_tokens(df).map(len))
+                               words=word_tokens(df).map(len), unit=resampling_units(df, unit=unit))
     rows = []
     for key, g in _groups(work, by):
-        share, lo, hi = bootstrap_rate(g["covered"].to_numpy(), g["words"].to_numpy(), n_boot=n_boot,
-                                       random_state=_stream(random_state, *key), scale=100)
+        share, lo, hi = ratio_interval(g["covered"], g["words"], g["unit"], scale=100, n_boot=n_boot,
+                                       random_state=group_rng(random_state, "formulaic", *key))
         rows.append({**dict(zip(by, key)), "words": int(g["words"].sum()), "phrase_tokens": int(g["covered"].sum()),
                      "occurrences": int(g["occurrences"].sum()), "share": share, "ci_low": lo, "ci_high": hi,
                      "per_10k": PER * g["occurrences"].sum() / g["words"].sum()})
@@ -305,13 +283,20 @@ def phrase_counts(df: pd.DataFrame, phrases: pd.DataFrame | None = None, *, path
 
 
 def concept_rates(df: pd.DataFrame, concepts: Sequence[Concept] | None = None, *, by: Sequence[str] = ("doc_id",),
-                  n_boot: int = 1000, random_state: int = SEED, paths: Paths | None = None) -> pd.DataFrame:
-    """Rate of each concept family per group, per 10,000 word tokens, with bootstrap 95% intervals.
+                  unit: str = "sampling", n_boot: int = 2000, random_state: int = SEED,
+                  paths: Paths | None = None) -> pd.DataFrame:
+    """Rate of each concept family per group, per 10,000 word tokens, with block-bootstrap 95% intervals.
 
     Family terms are matched as token sequences (:func:`match_phrases`). The interval resamples
-    the group's sentences with replacement (:func:`bootstrap_rate`); each group and family draws
-    from its own stream seeded from ``random_state``, so adding a family or a document leaves the
-    others' intervals unchanged.
+    the group's sampling units (:func:`~aidiscourse.analyses.stats.ratio_interval`; none below
+    :data:`~aidiscourse.analyses.stats.MIN_UNITS` units); each group and family draws from its
+    own stream (:func:`~aidiscourse.analyses.stats.group_rng`), so adding a family or a document
+    leaves the others' intervals unchanged.
+
+    Parameters
+    ----------
+    unit : {"sampling", "paragraph", "sentence"}
+        The resampling unit (:func:`~aidiscourse.analyses.stats.resampling_units`).
 
     Returns
     -------
@@ -321,13 +306,14 @@ def concept_rates(df: pd.DataFrame, concepts: Sequence[Concept] | None = None, *
     """
     concepts = load_concepts(paths.lexicons / CONCEPTS_FILE if paths else None) if concepts is None else concepts
     sizes = word_tokens(df).map(len).to_numpy()
+    units = resampling_units(df, unit=unit)
     rows = []
     for fam in concepts:
         found, _ = sentence_matches(df, phrase_tokens(fam.terms, paths=paths))
-        work = df[list(by)].assign(hits=[sum(f.values()) for f in found], words=sizes)
+        work = df[list(by)].assign(hits=[sum(f.values()) for f in found], words=sizes, unit=units)
         for key, g in _groups(work, by):
-            rate, lo, hi = bootstrap_rate(g["hits"].to_numpy(), g["words"].to_numpy(), n_boot=n_boot,
-                                          random_state=_stream(random_state, *key, fam.name))
+            rate, lo, hi = ratio_interval(g["hits"], g["words"], g["unit"], scale=PER, n_boot=n_boot,
+                                          random_state=group_rng(random_state, "concept", *key, fam.name))
             rows.append({**dict(zip(by, key)), "family": fam.name, "label": fam.label, "count": int(g["hits"].sum()),
                          "words": int(g["words"].sum()), "per_10k": rate, "ci_low": lo, "ci_high": hi})
     out = pd.DataFrame(rows, columns=[*by, "family", "label", "count", "words", "per_10k", "ci_low", "ci_high"])
@@ -336,3 +322,33 @@ def concept_rates(df: pd.DataFrame, concepts: Sequence[Concept] | None = None, *
         return order_by_appearance(out, "family", order=families)
     order = [(d, f) for d in appearance_order(df, "doc_id") for f in families]
     return order_by_appearance(out, ["doc_id", "family"], order=order)
+
+
+def concept_leaders(rates: pd.DataFrame) -> pd.DataFrame:
+    """Which document leads each concept family, and whether its interval clears the runner-up's.
+
+    Parameters
+    ----------
+    rates : DataFrame
+        :func:`concept_rates` by document.
+
+    Returns
+    -------
+    DataFrame
+        One row per family (in the order of ``rates``): family, label, leader, leader_rate,
+        leader_low, runner_up, runner_up_rate, runner_up_high, separated (the leader's lower
+        bound lies above the runner-up's upper bound; False where either interval is missing).
+    """
+    rows = []
+    for fam, g in rates.groupby("family", sort=False):
+        g = g.sort_values(["per_10k", "doc_id"], ascending=[False, True], kind="mergesort")
+        lead = g.iloc[0]
+        second = g.iloc[1] if len(g) > 1 else None
+        row = {"family": fam, "label": lead["label"], "leader": lead["doc_id"], "leader_rate": lead["per_10k"],
+               "leader_low": lead["ci_low"],
+               "runner_up": second["doc_id"] if second is not None else "",
+               "runner_up_rate": second["per_10k"] if second is not None else np.nan,
+               "runner_up_high": second["ci_high"] if second is not None else np.nan}
+        row["separated"] = bool(row["leader_low"] > row["runner_up_high"])  # NaN compares False
+        rows.append(row)
+    return pd.DataFrame(rows)

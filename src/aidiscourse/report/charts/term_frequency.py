@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from aidiscourse.report.render import PALETTE
@@ -68,32 +69,48 @@ def diversity_chart(div: pd.DataFrame, docs: Sequence[str], *, window: int = 500
     ).properties(width=480, title=f"Raw TTR and MATTR (window {window})")
 
 
-def keyness_chart(keys: pd.DataFrame, docs: Sequence[str], *, alpha: float = 0.05,
+def keyness_chart(keys: pd.DataFrame, docs: Sequence[str], *, alpha: float = 0.05, min_count: int = 5,
                   columns: int = FACET_COLUMNS) -> alt.FacetChart:
-    """Every tested term of each document: log ratio (effect) against G2 (evidence).
+    """The over-used terms of each document: log ratio (effect) against G2 (evidence).
+
+    Only terms more frequent in the document than in the rest (log ratio > 0) and used at
+    least ``min_count`` times in it are drawn, which keeps the chart's size bounded as
+    documents are added; the table holds every tested term.
 
     Parameters
     ----------
     keys : DataFrame
         :func:`~aidiscourse.analyses.keyness.keyness` output.
+    min_count : int
+        Minimum count in the document for a term to be drawn.
     alpha : float
-        Terms with ``p_adj < alpha`` are coloured as significant.
+        Terms are coloured by the tests they pass at ``alpha``: both the token-level
+        (``p_adj``) and the unit-level (``p_adj_paragraph``) one, the token-level one only, or
+        neither.
     """
-    sig, other = f"p_adj < {alpha:g}", "not significant"
-    plot = keys.assign(significant=(keys["p_adj"] < alpha).map({True: sig, False: other}))
+    both, tokens, other = "tokens and paragraphs", "tokens only", "not significant"
+    plot = keys[(keys["log_ratio"] > 0) & (keys["count_doc"] >= min_count)]
+    level = np.where(plot["p_adj"] < alpha, np.where(plot["p_adj_paragraph"] < alpha, both, tokens), other)
+    plot = plot.assign(significant=level)
     return alt.Chart(plot).mark_circle(size=40, opacity=0.7).encode(
         x=alt.X("log_ratio:Q", title="log ratio (binary log of the rate ratio)"),
         y=alt.Y("g2:Q", title="log-likelihood G2", scale=alt.Scale(type="sqrt")),
-        color=alt.Color("significant:N", scale=alt.Scale(domain=[sig, other], range=[PALETTE[2], GREY])),
+        color=alt.Color("significant:N", title=f"adjusted p < {alpha:g} for",
+                        scale=alt.Scale(domain=[both, tokens, other], range=[PALETTE[2], PALETTE[1], GREY])),
         tooltip=["doc_id", "term", "count_doc", "count_rest", alt.Tooltip("g2:Q", format=".1f"),
-                 alt.Tooltip("p_adj:Q", format=".2g"), alt.Tooltip("log_ratio:Q", format=".2f")],
+                 alt.Tooltip("p_adj:Q", format=".2g"), alt.Tooltip("p_adj_paragraph:Q", format=".2g"),
+                 alt.Tooltip("log_ratio:Q", format=".2f")],
     ).properties(width=220, height=200).facet(
         facet=alt.Facet("doc_id:N", sort=list(docs), title=None), columns=columns
-    ).properties(title="Keyness of every tested term: effect size against evidence")
+    ).properties(title=f"Keyness of the terms each document over-uses ({min_count} uses or more)")
 
 
 def dispersion_chart(disp: pd.DataFrame, docs: Sequence[str], *, n_terms: int) -> alt.LayerChart:
-    """Observed DP against the DP of randomly placed uses, with the diagonal.
+    """Observed DP against the DP of randomly placed uses, with the null's upper quantile.
+
+    Each term is a point at (mean DP under random placement, observed DP); a grey bar runs
+    from that mean up to the null's upper quantile, so a point above its bar is concentrated
+    (filled), a point on or below it is not (open).
 
     Parameters
     ----------
@@ -102,21 +119,27 @@ def dispersion_chart(disp: pd.DataFrame, docs: Sequence[str], *, n_terms: int) -
     n_terms : int
         Key terms measured per document, for the title.
     """
+    plot = disp.assign(judged=disp["concentrated"].map({True: "concentrated", False: "not concentrated"}))
     diag = alt.Chart(pd.DataFrame({"x": [0, 1], "y": [0, 1]})).mark_line(color=GREY, strokeDash=[4, 4]).encode(
         x="x:Q", y="y:Q")
-    points = alt.Chart(disp).mark_circle(size=70).encode(
+    bars = alt.Chart(plot).mark_rule(color=GREY, strokeWidth=3).encode(x="dp_random:Q", y="dp_random:Q",
+                                                                       y2="dp_random_upper:Q")
+    points = alt.Chart(plot).mark_point(size=70, strokeWidth=2).encode(
         x=alt.X("dp_random:Q", title="DP expected if the uses were placed at random", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("dp:Q", title="DP observed", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("doc_id:N", scale=doc_colours(docs), title="document"),
+        fill=alt.condition("datum.concentrated", alt.Color("doc_id:N", scale=doc_colours(docs), legend=None),
+                           alt.value("white")),
         tooltip=["doc_id", "term", "count", "passages", "n_passages", alt.Tooltip("passage_share:Q", format=".0%"),
-                 alt.Tooltip("dp:Q", format=".2f"), alt.Tooltip("dp_random:Q", format=".2f")],
+                 alt.Tooltip("dp:Q", format=".2f"), alt.Tooltip("dp_random:Q", format=".2f"),
+                 alt.Tooltip("dp_random_upper:Q", format=".2f", title="95th percentile at random"), "judged"],
     )
     title = f"Dispersion of the top {n_terms} key terms of each document"
-    return (diag + points).properties(width=420, height=380, title=title)
+    return (diag + bars + points).properties(width=420, height=380, title=title)
 
 
 def formulaic_chart(dens: pd.DataFrame, docs: Sequence[str]) -> alt.LayerChart:
-    """Share of word tokens inside formulaic phrases per document, with bootstrap intervals.
+    """Share of word tokens inside formulaic phrases per document, with block-bootstrap intervals.
 
     Parameters
     ----------
@@ -154,7 +177,7 @@ def concept_chart(rates: pd.DataFrame, docs: Sequence[str], *, labels: Sequence[
                      alt.Tooltip("ci_low:Q", format=".1f"), alt.Tooltip("ci_high:Q", format=".1f")]),
     ).properties(width=200, height=130).facet(
         facet=alt.Facet("label:N", sort=list(labels), title=None), columns=4
-    ).resolve_scale(x="independent").properties(title="Concept families per document, with 95% bootstrap intervals")
+    ).resolve_scale(x="independent").properties(title="Concept families per document, with 95% block-bootstrap intervals")
 
 
 def concept_role_chart(role_rates: pd.DataFrame, docs: Sequence[str], *, labels: Sequence[str]) -> alt.FacetChart:
