@@ -8,11 +8,15 @@ the term lists as they are (``analyzer=`` a function), so nothing is re-tokenise
 Two model families are fitted on the same passage-term matrix:
 
 * ``"lda"``: :class:`~sklearn.decomposition.LatentDirichletAllocation` on counts, batch
-  variational Bayes, priors ``1/K``;
+  variational Bayes, priors ``1/K``, run until the perplexity of the training passages
+  changes by less than :data:`LDA_PERP_TOL` between checks every
+  :data:`LDA_EVALUATE_EVERY` iterations (at most :data:`LDA_MAX_ITER`);
 * ``"nmf"``: :class:`~sklearn.decomposition.NMF` on TF-IDF (smooth idf, rows
   l2-normalised), Frobenius loss, coordinate descent, random initialisation (so that
   different seeds give different starts, as for LDA; the deterministic NNDSVD start
-  would make a stability measure meaningless).
+  would make a stability measure meaningless). A passage's topic proportions are its
+  share of the reconstructed TF-IDF mass per topic, ``W diag(rowsums(H))``
+  (:func:`nmf_proportions`), not the rows of ``W`` alone, whose scale is arbitrary.
 
 Every fit is single-threaded (``n_jobs=1`` and BLAS limited to one thread with
 ``threadpoolctl``) with a fixed ``random_state``, so a second run gives the same numbers.
@@ -35,9 +39,17 @@ ModelName = Literal["lda", "nmf"]
 MODELS: tuple[str, ...] = ("lda", "nmf")
 #: Top terms per topic used for coherence, labels and tables.
 N_TOP = 10
-#: Iterations: LDA (batch EM steps) and NMF (coordinate-descent sweeps).
-LDA_MAX_ITER = 20
-NMF_MAX_ITER = 500
+#: Iteration caps: LDA (batch EM steps) and NMF (coordinate-descent sweeps). Both stop
+#: earlier on their convergence tolerance; :attr:`Fit.n_iter` records the iterations used.
+LDA_MAX_ITER = 1000
+NMF_MAX_ITER = 1000
+#: LDA's convergence check: the perplexity of the training passages every
+#: ``LDA_EVALUATE_EVERY`` iterations; it stops when two checks differ by less than
+#: ``LDA_PERP_TOL`` (perplexities here are in the hundreds, so about 0.01%).
+LDA_EVALUATE_EVERY = 5
+LDA_PERP_TOL = 0.1
+#: NMF's convergence tolerance (relative decrease of the reconstruction error).
+NMF_TOL = 1e-4
 
 
 def identity_analyzer(terms: Iterable[str]) -> list[str]:
@@ -120,7 +132,9 @@ class Fit:
         expected term distribution; NMF: the rows of H rescaled).
     passage_topic : ndarray (n_passages, k)
         Each passage's topic weights, rows normalised to sum to 1 (rows of a passage
-        with no modelled term are 0 for NMF).
+        with no modelled term are 0 for NMF; NMF: :func:`nmf_proportions`).
+    n_iter : int
+        Iterations the estimator ran (its ``n_iter_``; 0 when not known).
     """
 
     model: str
@@ -128,6 +142,7 @@ class Fit:
     seed: int
     topic_term: np.ndarray
     passage_topic: np.ndarray
+    n_iter: int = 0
 
     def permuted(self, order: Sequence[int]) -> "Fit":
         """The same fit with topics reordered: new topic ``i`` is old topic ``order[i]``."""
@@ -147,6 +162,37 @@ def normalise_rows(a: np.ndarray) -> np.ndarray:
     return np.divide(a, sums, out=np.zeros_like(a, dtype=float), where=sums > 0)
 
 
+def nmf_proportions(W: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """Topic proportions of the rows of an NMF ``X ~ W H``: ``W diag(rowsums(H))``, rows normalised.
+
+    Row ``p`` of ``W H`` sums to ``sum_t W[p, t] * rowsum(H[t])``, so topic ``t`` carries
+    the share ``W[p, t] * rowsum(H[t])`` of the passage's reconstructed mass. Normalising
+    ``W`` alone would ignore that scale, which NMF sets arbitrarily per topic (``W D`` and
+    ``D^-1 H`` fit equally well), so the proportions would move with it.
+
+    Parameters
+    ----------
+    W : ndarray (n_rows, k)
+        Row weights (``fit_transform``).
+    H : ndarray (k, n_terms)
+        Topic-term weights (``components_``).
+
+    Returns
+    -------
+    ndarray (n_rows, k)
+        Rows sum to 1 (0 for a row of ``W`` that is all zero).
+
+    Examples
+    --------
+    >>> W = np.array([[1.0, 1.0]]); H = np.array([[3.0, 0.0], [0.0, 1.0]])
+    >>> nmf_proportions(W, H).tolist()
+    [[0.75, 0.25]]
+    """
+    W = np.asarray(W, dtype=float)
+    scale = np.asarray(H, dtype=float).sum(axis=1)
+    return normalise_rows(W * scale[None, :])
+
+
 def fit_topics(tm: TermMatrix, k: int, *, model: ModelName = "lda", random_state: int = SEED,
                max_iter: int | None = None) -> Fit:
     """Fit one topic model with ``k`` topics.
@@ -161,12 +207,13 @@ def fit_topics(tm: TermMatrix, k: int, *, model: ModelName = "lda", random_state
     random_state : int
         Seed of the estimator (default: the project seed).
     max_iter : int, optional
-        Defaults: :data:`LDA_MAX_ITER`, :data:`NMF_MAX_ITER`.
+        Iteration cap. Defaults: :data:`LDA_MAX_ITER`, :data:`NMF_MAX_ITER`; either model
+        stops earlier on its tolerance (:data:`LDA_PERP_TOL`, :data:`NMF_TOL`).
 
     Returns
     -------
     Fit
-        Topics in the estimator's order.
+        Topics in the estimator's order, with the iterations used.
     """
     from sklearn.decomposition import NMF, LatentDirichletAllocation
     from sklearn.exceptions import ConvergenceWarning
@@ -179,18 +226,19 @@ def fit_topics(tm: TermMatrix, k: int, *, model: ModelName = "lda", random_state
         if model == "lda":
             est = LatentDirichletAllocation(
                 n_components=k, learning_method="batch", max_iter=max_iter or LDA_MAX_ITER,
-                random_state=random_state, n_jobs=1,
+                evaluate_every=LDA_EVALUATE_EVERY, perp_tol=LDA_PERP_TOL, random_state=random_state, n_jobs=1,
             )
-            doc_topic = est.fit_transform(X)
+            passage_topic = normalise_rows(np.asarray(est.fit_transform(X), dtype=float))
         else:
             est = NMF(n_components=k, init="random", solver="cd", beta_loss="frobenius",
-                      max_iter=max_iter or NMF_MAX_ITER, tol=1e-4, random_state=random_state)
+                      max_iter=max_iter or NMF_MAX_ITER, tol=NMF_TOL, random_state=random_state)
             with warnings.catch_warnings():
-                # the iteration budget is a choice, not a failure
+                # a fit that reaches the cap is reported by its n_iter, not as a warning
                 warnings.simplefilter("ignore", ConvergenceWarning)
-                doc_topic = est.fit_transform(X)
-    return Fit(model, k, random_state, normalise_rows(np.asarray(est.components_, dtype=float)),
-               normalise_rows(np.asarray(doc_topic, dtype=float)))
+                W = est.fit_transform(X)
+            passage_topic = nmf_proportions(W, est.components_)
+    return Fit(model, k, random_state, normalise_rows(np.asarray(est.components_, dtype=float)), passage_topic,
+               int(est.n_iter_))
 
 
 def topic_prevalence(fit: Fit, lengths: np.ndarray) -> np.ndarray:

@@ -5,7 +5,8 @@ A search is stored as two files in the cache folder, named by its key:
 * ``search-<key>.npz``: the arrays of every fit (``<model>-<k>-<seed>-topic_term`` and
   ``...-passage_topic``), plain float arrays read back with ``allow_pickle=False``, so
   reading the cache never runs code;
-* ``search-<key>.json``: the full key and, for each fit, its model, K, seed and array names.
+* ``search-<key>.json``: the full key and, for each fit, its model, K, seed, iterations
+  used and array names.
   It is written last and so marks a complete entry.
 
 The key is :func:`aidiscourse.cache.fingerprint` over the whole
@@ -83,7 +84,7 @@ def read_fits(cache_dir: str | Path, tm: TermMatrix,
                 passage_topic = arrays[entry["passage_topic"]]
                 if topic_term.shape != (task[1], n_terms) or passage_topic.shape != (n_passages, task[1]):
                     return None
-                fits[task] = Fit(*task, topic_term, passage_topic)
+                fits[task] = Fit(*task, topic_term, passage_topic, int(entry.get("n_iter", 0)))
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile):
         return None
     return fits if set(fits) == set(tasks) else None
@@ -106,7 +107,7 @@ def write_fits(cache_dir: str | Path, tm: TermMatrix, tasks: Sequence[tuple[str,
         names = {part: _array_name(task, part) for part in ("topic_term", "passage_topic")}
         arrays[names["topic_term"]] = np.asarray(fit.topic_term, dtype=np.float64)
         arrays[names["passage_topic"]] = np.asarray(fit.passage_topic, dtype=np.float64)
-        entries.append({"model": task[0], "k": int(task[1]), "seed": int(task[2]), **names})
+        entries.append({"model": task[0], "k": int(task[1]), "seed": int(task[2]), "n_iter": int(fit.n_iter), **names})
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
     atomic_write(npz_path, buffer.getvalue())

@@ -23,43 +23,65 @@ def _topic_color(names: dict[int, str], *, title: str = "topic"):
                      legend=alt.Legend(labelLimit=360))
 
 
-def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int]):
-    """Coherence (mean +- 1 sd over seeds) and stability against K, one line per model;
-    the chosen (model, K) ringed.
+def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int], runner_up: tuple[str, int] | None = None):
+    """Coherence (mean +- 1 sd over seeds) and stability against K, one line per model; the
+    chosen (model, K) ringed, the runner-up ringed with a dashed line, degenerate solutions
+    crossed; with held-out coherence, a third panel compares it with the coherence on the
+    half the model was fitted on.
 
     Parameters
     ----------
     selection : DataFrame
-        Columns model, k, coherence_npmi, coherence_sd, stability
-        (:attr:`aidiscourse.analyses.topics.selection.Search.selection`).
-    chosen : (str, int)
-        The chosen model and K.
+        Columns model, k, coherence_npmi, coherence_sd, stability; optionally degenerate,
+        coherence_fitted_half and coherence_heldout
+        (:func:`aidiscourse.analyses.topics.selection.solution_table`,
+        :func:`~aidiscourse.analyses.topics.selection.heldout_coherence`).
+    chosen, runner_up : (str, int)
+        The chosen and the runner-up model and K.
     """
+    runner_up = runner_up or chosen
     data = selection.assign(
         low=selection.coherence_npmi - selection.coherence_sd.fillna(0),
         high=selection.coherence_npmi + selection.coherence_sd.fillna(0),
         chosen=(selection.model == chosen[0]) & (selection.k == chosen[1]),
+        runner_up=(selection.model == runner_up[0]) & (selection.k == runner_up[1]),
+        degenerate=selection["degenerate"] if "degenerate" in selection else False,
     )
     base = alt.Chart(data).encode(
         x=alt.X("k:O", title="number of topics K", axis=alt.Axis(labelAngle=0)),
         color=alt.Color("model:N", sort=list(MODELS), title="model"),
     )
-    ring = alt.Chart(data).transform_filter("datum.chosen").mark_point(
-        size=320, filled=False, strokeWidth=2, color="black").encode(x="k:O")
+    marks = alt.Chart(data).encode(x="k:O")
+    ring = marks.transform_filter("datum.chosen").mark_point(size=320, filled=False, strokeWidth=2, color="black")
+    second = marks.transform_filter("datum.runner_up && !datum.chosen").mark_point(
+        size=320, filled=False, strokeWidth=1.5, strokeDash=[3, 2], color="black")
+    cross = marks.transform_filter("datum.degenerate").mark_point(shape="cross", size=160, color="black", angle=45)
     tooltip = ["model", "k", alt.Tooltip("coherence_npmi:Q", format=".3f"), alt.Tooltip("coherence_sd:Q", format=".3f"),
-               alt.Tooltip("stability:Q", format=".3f")]
+               alt.Tooltip("stability:Q", format=".3f"), "degenerate"]
     coherence = (
         base.mark_line(point=True).encode(y=alt.Y("coherence_npmi:Q", title="coherence (mean NPMI of top-term pairs)"),
                                           tooltip=tooltip)
         + base.mark_errorbar().encode(y=alt.Y("low:Q", title=None), y2="high:Q")
-        + ring.encode(y="coherence_npmi:Q")
-    ).properties(width=300, height=220, title="Coherence")
+        + ring.encode(y="coherence_npmi:Q") + second.encode(y="coherence_npmi:Q") + cross.encode(y="coherence_npmi:Q")
+    ).properties(width=260, height=220, title="Coherence")
     stability = (
         base.mark_line(point=True).encode(y=alt.Y("stability:Q", title="stability (matched cosine across seeds)",
                                                   scale=alt.Scale(zero=False)), tooltip=tooltip)
-        + ring.encode(y="stability:Q")
-    ).properties(width=300, height=220, title="Stability")
-    return alt.hconcat(coherence, stability)
+        + ring.encode(y="stability:Q") + second.encode(y="stability:Q") + cross.encode(y="stability:Q")
+    ).properties(width=260, height=220, title="Stability")
+    if "coherence_heldout" not in data:
+        return alt.hconcat(coherence, stability)
+    halves = data.melt(id_vars=["model", "k"], value_vars=["coherence_fitted_half", "coherence_heldout"],
+                       var_name="measured", value_name="npmi")
+    halves["measured"] = halves.measured.map({"coherence_fitted_half": "fitted half", "coherence_heldout": "other half"})
+    heldout = alt.Chart(halves).mark_line(point=True).encode(
+        x=alt.X("k:O", title="number of topics K", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("npmi:Q", title="coherence (mean NPMI)"),
+        color=alt.Color("model:N", sort=list(MODELS), title="model"),
+        strokeDash=alt.StrokeDash("measured:N", sort=["fitted half", "other half"], title="passages"),
+        tooltip=["model", "k", "measured", alt.Tooltip("npmi:Q", format=".3f")],
+    ).properties(width=260, height=220, title="Coherence on unseen passages")
+    return alt.hconcat(coherence, stability, heldout)
 
 
 def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = 5):
