@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from aidiscourse import __version__
 from aidiscourse.config import SEGMENTER_BACKEND, project_paths
 from aidiscourse.corpus.normalize import normalize_text
-from aidiscourse.corpus.segment import get_segmenter
+from aidiscourse.corpus.segment import get_segmenter, split_sentences
 from aidiscourse.errors import AidiscourseError, fail
 
 # Modules that load pandas, yaml or the lexicons are imported inside the commands that
@@ -225,13 +225,11 @@ def _terms(args) -> int:
     from aidiscourse.corpus.newwords import corpus_suggestions
 
     texts = None
-    if args.input is not None:
+    if args.input is not None:  # a text instead of the prepared corpus: markup removed, sentences normalised
         from aidiscourse.corpus.markup import strip_markup
 
-        lines = read_input_lines(None if args.input == "-" else args.input)
-        from aidiscourse.corpus.segment import split_sentences
-
-        texts = [s for line in strip_markup("\n".join(lines)).split("\n") for s in split_sentences(normalize_text(line))]
+        lines = strip_markup("\n".join(read_input_lines(None if args.input == "-" else args.input))).split("\n")
+        texts = [s for line in lines for s in split_sentences(normalize_text(line))]
     table = corpus_suggestions(paths, texts=texts, top=args.top, min_freq=args.min_freq)
     table.to_csv(sys.stdout, sep="\t", index=False, lineterminator="\n")
     return 0
