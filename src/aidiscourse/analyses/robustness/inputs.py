@@ -87,7 +87,7 @@ def topic_choices(selection: pd.DataFrame) -> tuple[str, dict[str, int]]:
     """
     if "choice" in selection:
         chosen = selection[selection["choice"] == "chosen"].iloc[0]
-        runner = selection[selection["choice"] == "runner_up"].iloc[0]
+        runner = selection[selection["choice"].isin(["runner_up", "runner-up"])].iloc[0]
         return str(chosen["model"]), {"chosen": int(chosen["k"]), "runner_up": int(runner["k"])}
     from aidiscourse.analyses.topics.selection import choose, selection_scores
 
