@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidiscourse.analyses import dispersion, keyness, phrases, stats
+from aidiscourse.analyses import dispersion, keyness, phrases, resampling, stats
 from aidiscourse.config import Paths
 from aidiscourse.corpus.load import content_terms
 from aidiscourse.errors import AidiscourseError
@@ -49,7 +49,7 @@ def test_clustering_widens_the_interval():
     assert unit.per_10k.iloc[0] == sentence.per_10k.iloc[0]  # same estimate, different uncertainty
     # the design effect of whole paragraphs of 10 alike sentences is about sqrt(10)
     assert _width(unit) > 2.5 * _width(sentence)
-    ratio = stats.interval_widening(unit, sentence, on=["doc_id", "family"]).ratio.iloc[0]
+    ratio = resampling.interval_widening(unit, sentence, on=["doc_id", "family"]).ratio.iloc[0]
     assert ratio == pytest.approx(_width(unit) / _width(sentence))
 
 
@@ -67,8 +67,8 @@ def test_ratio_interval_over_units_is_the_block_bootstrap():
     hits = np.repeat(rng.poisson(3, 30), 10).astype(float)
     sizes = np.full(300, 20.0)
     clusters = np.repeat(np.arange(30), 10)
-    est, lo, hi = stats.ratio_interval(hits, sizes, clusters, n_boot=500, random_state=9)
-    counts = stats.cluster_draws(30, n_boot=500, random_state=9)
+    est, lo, hi = resampling.ratio_interval(hits, sizes, clusters, n_boot=500, random_state=9)
+    counts = resampling.cluster_draws(30, n_boot=500, random_state=9)
     per_unit = hits.reshape(30, 10).sum(1) / sizes.reshape(30, 10).sum(1)
     draws = counts @ (per_unit * 200) / (counts @ np.full(30, 200.0))
     assert est == pytest.approx(hits.sum() / sizes.sum())
@@ -95,13 +95,13 @@ def test_too_few_units_give_no_interval():
 def test_resampling_units():
     df = pd.DataFrame({"doc_id": ["a"] * 3 + ["b"] * 12, "paragraph": [1, 1, 2] + [1] * 12,
                        "turn": [0, 0, 0] + list(range(1, 13))})
-    assert list(stats.resampling_units(df, unit="paragraph")[:3]) == ["a/p1", "a/p1", "a/p2"]
-    assert stats.resampling_units(df, unit="sentence").nunique() == 15
+    assert list(resampling.resampling_units(df, unit="paragraph")[:3]) == ["a/p1", "a/p1", "a/p2"]
+    assert resampling.resampling_units(df, unit="sentence").nunique() == 15
     # b has 12 turns: it is sampled by turn; a has none: by paragraph
-    assert list(stats.resampling_units(df)) == list(stats.sampling_units(df))
-    assert stats.resampling_units(df).iloc[-1] == "b/t12"
+    assert list(resampling.resampling_units(df)) == list(resampling.sampling_units(df))
+    assert resampling.resampling_units(df).iloc[-1] == "b/t12"
     with pytest.raises(AidiscourseError, match="unknown resampling unit"):
-        stats.resampling_units(df, unit="word")
+        resampling.resampling_units(df, unit="word")
 
 
 def test_concept_leaders_need_intervals_that_do_not_overlap():

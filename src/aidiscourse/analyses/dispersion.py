@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from aidiscourse.analyses.frequency import sentence_terms, word_tokens
-from aidiscourse.analyses.stats import gries_dp, group_rng
+from aidiscourse.analyses.stats import gries_dp
+from aidiscourse.analyses.resampling import group_rng
 from aidiscourse.config import SEED
 
 DISPERSION_COLUMNS = ["doc_id", "term", "count", "passages", "n_passages", "passage_share", "dp", "dp_norm",
@@ -52,7 +53,7 @@ def dispersion(df: pd.DataFrame, terms_by_doc: dict[str, Sequence[str]], *, part
         The quantile of the simulated DPs a concentrated term exceeds.
     random_state : int
         Seed of the simulation (each document and count draws from its own stream,
-        :func:`~aidiscourse.analyses.stats.group_rng`).
+        :func:`~aidiscourse.analyses.resampling.group_rng`).
 
     Returns
     -------

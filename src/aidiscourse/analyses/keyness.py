@@ -30,9 +30,8 @@ import numpy as np
 import pandas as pd
 
 from aidiscourse.analyses.frequency import sentence_terms, speaker_docs, term_counts, word_tokens
-from aidiscourse.analyses.stats import (adjust_bh, appearance_order, jaccard, log_likelihood, log_ratio,
-                                        order_by_appearance, p_values, quasi_poisson_p,
-                                        resampling_units)
+from aidiscourse.analyses.stats import adjust_bh, appearance_order, jaccard, log_likelihood, log_ratio, order_by_appearance, p_values, quasi_poisson_p
+from aidiscourse.analyses.resampling import resampling_units
 
 KEYNESS_COLUMNS = ["term", "count_doc", "count_rest", "g2", "p_adj", "log_ratio", "p_adj_paragraph"]
 
@@ -68,7 +67,7 @@ def unit_counts(df: pd.DataFrame, terms: Sequence[str], *, group: str = "doc_id"
     group : str
         A unit never crosses a group: a unit that spans two groups is split in two.
     unit : {"sampling", "paragraph", "sentence"}
-        See :func:`~aidiscourse.analyses.stats.resampling_units`.
+        See :func:`~aidiscourse.analyses.resampling.resampling_units`.
 
     Returns
     -------
@@ -108,10 +107,10 @@ def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5, unit
       G2 treats every token as an independent draw;
     * unit level, after the argument of Lijffijt et al. (2016) that the unit of sampling is
       the passage, not the word: the same comparison with the term's counts in each sampling
-      unit (speaker turns or paragraphs, :func:`~aidiscourse.analyses.stats.sampling_units`)
+      unit (speaker turns or paragraphs, :func:`~aidiscourse.analyses.resampling.sampling_units`)
       and their overdispersion (:func:`~aidiscourse.analyses.stats.quasi_poisson_p`),
       adjusted with Benjamini-Hochberg over the group's tests (``p_adj_paragraph``; NaN for
-      a group of fewer than :data:`~aidiscourse.analyses.stats.MIN_UNITS` units). A term
+      a group of fewer than :data:`~aidiscourse.analyses.resampling.MIN_UNITS` units). A term
       that is frequent in one paragraph only is significant for G2 but not here.
 
     Parameters

@@ -1,6 +1,6 @@
 """Formulaic phrases and concept families: reading the two lexicon files, matching their
 entries as token sequences and measuring rates with block-bootstrap intervals over sampling
-units (speaker turns or paragraphs, :func:`aidiscourse.analyses.stats.sampling_units`).
+units (speaker turns or paragraphs, :func:`aidiscourse.analyses.resampling.sampling_units`).
 
 ``data/lexicons/formulaic_phrases.txt`` lists set phrases of the official register (提法),
 ``data/lexicons/concepts.yml`` groups terms into documented families. Both are matched
@@ -20,7 +20,8 @@ import pandas as pd
 import yaml
 
 from aidiscourse.analyses.frequency import PER, is_word, word_tokens
-from aidiscourse.analyses.stats import appearance_order, group_rng, order_by_appearance, ratio_interval, resampling_units
+from aidiscourse.analyses.stats import appearance_order, order_by_appearance
+from aidiscourse.analyses.resampling import group_rng, ratio_interval, resampling_units
 from aidiscourse.config import SEED, Paths, project_paths
 from aidiscourse.corpus.segment import Segmenter, get_segmenter
 from aidiscourse.errors import fail
@@ -216,8 +217,8 @@ def formulaic_density(df: pd.DataFrame, phrases: pd.DataFrame | None = None, *, 
 
     Phrases are matched as token sequences (:func:`match_phrases`) after segmenting each phrase
     with the project's segmenter. The interval resamples the group's sampling units
-    (:func:`~aidiscourse.analyses.stats.ratio_interval`); a group with fewer than
-    :data:`~aidiscourse.analyses.stats.MIN_UNITS` units gets none.
+    (:func:`~aidiscourse.analyses.resampling.ratio_interval`); a group with fewer than
+    :data:`~aidiscourse.analyses.resampling.MIN_UNITS` units gets none.
 
     Parameters
     ----------
@@ -226,13 +227,13 @@ def formulaic_density(df: pd.DataFrame, phrases: pd.DataFrame | None = None, *, 
     phrases : DataFrame, optional
         ``PhraseList.table`` (columns phrase, gloss); the project's list by default.
     unit : {"sampling", "paragraph", "sentence"}
-        The resampling unit (:func:`~aidiscourse.analyses.stats.resampling_units`);
+        The resampling unit (:func:`~aidiscourse.analyses.resampling.resampling_units`);
         anything but the default is for comparison.
     n_boot : int
         Bootstrap draws.
     random_state : int
         Seed; each group draws from its own stream
-        (:func:`~aidiscourse.analyses.stats.group_rng`).
+        (:func:`~aidiscourse.analyses.resampling.group_rng`).
 
     Returns
     -------
@@ -288,15 +289,15 @@ def concept_rates(df: pd.DataFrame, concepts: Sequence[Concept] | None = None, *
     """Rate of each concept family per group, per 10,000 word tokens, with block-bootstrap 95% intervals.
 
     Family terms are matched as token sequences (:func:`match_phrases`). The interval resamples
-    the group's sampling units (:func:`~aidiscourse.analyses.stats.ratio_interval`; none below
-    :data:`~aidiscourse.analyses.stats.MIN_UNITS` units); each group and family draws from its
-    own stream (:func:`~aidiscourse.analyses.stats.group_rng`), so adding a family or a document
+    the group's sampling units (:func:`~aidiscourse.analyses.resampling.ratio_interval`; none below
+    :data:`~aidiscourse.analyses.resampling.MIN_UNITS` units); each group and family draws from its
+    own stream (:func:`~aidiscourse.analyses.resampling.group_rng`), so adding a family or a document
     leaves the others' intervals unchanged.
 
     Parameters
     ----------
     unit : {"sampling", "paragraph", "sentence"}
-        The resampling unit (:func:`~aidiscourse.analyses.stats.resampling_units`).
+        The resampling unit (:func:`~aidiscourse.analyses.resampling.resampling_units`).
 
     Returns
     -------

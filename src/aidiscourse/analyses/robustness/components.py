@@ -16,7 +16,8 @@ import pandas as pd
 from aidiscourse.analyses import phrases
 from aidiscourse.analyses.keyness import log_odds_dirichlet
 from aidiscourse.analyses.sentiment.summaries import Target, mentions
-from aidiscourse.analyses.stats import MIN_UNITS, distance_matrix, group_rng, mean_interval, ratio_interval
+from aidiscourse.analyses.stats import distance_matrix
+from aidiscourse.analyses.resampling import MIN_UNITS, group_rng, mean_interval, ratio_interval
 from aidiscourse.config import SEED
 from aidiscourse.corpus.passages import build_passages
 from aidiscourse.corpus.segment import terms as content_terms

@@ -10,7 +10,7 @@ from aidiscourse.analyses.frequency import word_tokens
 from aidiscourse.analyses.robustness.components import Inputs
 from aidiscourse.analyses.segmentation import resegment
 from aidiscourse.analyses.sentiment.summaries import load_targets
-from aidiscourse.analyses.stats import sampling_units
+from aidiscourse.analyses.resampling import resampling_units, sampling_units
 from aidiscourse.config import Paths
 from aidiscourse.corpus.segment import Segmenter, get_segmenter, load_stopwords
 from aidiscourse.errors import fail
@@ -51,7 +51,7 @@ def build_inputs(sentences: pd.DataFrame, tone_table: pd.DataFrame, *, topic_k: 
     """
     s = sentences.reset_index(drop=True)
     s = s.assign(unit_turn_or_paragraph=sampling_units(s).to_numpy(),
-                 unit_paragraph=(s["doc_id"] + "/p" + s["paragraph"].astype(str)).to_numpy())
+                 unit_paragraph=resampling_units(s, unit="paragraph").to_numpy())
     with_dict = get_segmenter(str(paths.user_dict), (), "jieba")
     # jieba's dictionary alone; Latin words spelled as with the user dictionary, so that
     # only the segmentation differs

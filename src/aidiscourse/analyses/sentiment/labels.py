@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from aidiscourse.analyses.sentiment.scorer import LABELS
-from aidiscourse.analyses.stats import group_rng
+from aidiscourse.analyses.resampling import group_rng
 from aidiscourse.config import SEED, Paths, project_paths
 from aidiscourse.errors import fail
 

@@ -16,7 +16,7 @@ from aidiscourse.analyses.sentiment import model as tone_model
 from aidiscourse.analyses.sentiment import summaries, validation
 from aidiscourse.analyses.sentiment.encoder import embedding_cache
 from aidiscourse.analyses.sentiment.scorer import score_texts
-from aidiscourse.analyses.stats import sampling_units
+from aidiscourse.analyses.resampling import sampling_units
 from aidiscourse.config import SEED, Paths
 from aidiscourse.errors import fail
 

@@ -11,7 +11,7 @@ its interval is honest. Where a document has no label at all, the model's scores
 all there is: their mean is shifted by the model's average bias and its interval widened
 by the spread of that bias across held-out documents in validation.
 
-Every interval resamples sampling units (:func:`aidiscourse.analyses.stats.sampling_units`);
+Every interval resamples sampling units (:func:`aidiscourse.analyses.resampling.sampling_units`);
 groups with fewer than :data:`MIN_SENTENCES` sentences get no interval and are marked
 ``too_few``.
 """
@@ -27,7 +27,7 @@ import yaml
 from aidiscourse.analyses.sentiment.labels import LABEL_VALUES
 from aidiscourse.analyses.sentiment.lexicon import sentiment_dir
 from aidiscourse.analyses.sentiment.scorer import LABELS
-from aidiscourse.analyses.stats import MIN_UNITS, cluster_draws, group_rng, mean_interval
+from aidiscourse.analyses.resampling import MIN_UNITS, cluster_draws, group_rng, mean_interval
 from aidiscourse.config import SEED, Paths
 from aidiscourse.errors import fail
 

@@ -7,7 +7,7 @@ rules, parameters and thresholds tuned on the training documents), ``count`` (th
 lexicon count, neutral band tuned), ``snownlp`` (SnowNLP, neutral band tuned) and
 ``majority`` (the training documents' most frequent label). Intervals and paired
 differences resample the sentences' sampling units (turns or paragraphs) with
-:func:`aidiscourse.analyses.stats.cluster_bootstrap`.
+:func:`aidiscourse.analyses.resampling.cluster_bootstrap`.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from aidiscourse.analyses.sentiment.lexicon import Lexicon, load_lexicon
 from aidiscourse.analyses.sentiment.model import fit_model
 from aidiscourse.analyses.sentiment.rules import Rules, load_rules
 from aidiscourse.analyses.sentiment.scorer import LABELS, label_score, score_texts, score_tokens, snownlp_scores, tokenize
-from aidiscourse.analyses.stats import cluster_bootstrap, group_rng
+from aidiscourse.analyses.resampling import cluster_bootstrap, group_rng
 from aidiscourse.config import SEED, Paths, project_paths
 
 #: The methods compared, in the order tables list them.
