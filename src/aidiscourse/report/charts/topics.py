@@ -81,7 +81,8 @@ def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int], runner_up:
         strokeDash=alt.StrokeDash("measured:N", sort=["fitted half", "other half"], title="passages"),
         tooltip=["model", "k", "measured", alt.Tooltip("npmi:Q", format=".3f")],
     ).properties(width=260, height=220, title="Coherence on unseen passages")
-    return alt.hconcat(coherence, stability, heldout)
+    # two panels a row keeps the chart inside a 1,000 px page
+    return alt.vconcat(alt.hconcat(coherence, stability), heldout)
 
 
 def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = 5):
@@ -230,7 +231,7 @@ def map_chart(topic_map_table: pd.DataFrame, names: dict[int, str]):
     )
     text = base.mark_text(fontSize=11, dy=0).encode(text="topic:N")
     title = "Topics by distance between their term distributions"
-    return (circles + text).properties(width=460, height=380, title=title)
+    return (circles + text).properties(width=400, height=360, title=title)
 
 
 def agreement_chart(similarity: pd.DataFrame, names_a: dict[int, str], names_b: dict[int, str], *,
