@@ -314,6 +314,8 @@ KNOWN_WIDE_CHARTS = {
     "03_topics/topics-per-document-and-per-speaker#1",
     "03_topics/topics-per-document-and-per-speaker#2",
     "03_topics/topics-per-document-and-per-speaker#3",
+    "03_topics/two-model-families-and-the-choice-of-k#1",
+    "03_topics/a-map-of-the-topics#1",
     "04_sentiment/tone-along-each-document#1",
 }
 

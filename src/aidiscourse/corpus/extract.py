@@ -110,6 +110,10 @@ class ExtractedText(str):
         obj.extraction = extraction
         return obj
 
+    def __reduce__(self):
+        # sent to worker processes: rebuilt from its extraction, not from the plain string
+        return (ExtractedText, (self.extraction,))
+
 
 # --- formats -----------------------------------------------------------------------
 

@@ -236,6 +236,7 @@ def scope_note(result: Search) -> str:
 
     Examples
     --------
+    >>> from scipy import sparse
     >>> tm = TermMatrix(sparse.csr_matrix(np.ones((3, 2))), sparse.csr_matrix(np.ones((3, 2))), np.array(["a", "b"]))
     >>> scope_note(Search(tm, {}, pd.DataFrame(), pd.DataFrame(), [1, 2]))
     'Every fit uses all 3 passages.'
