@@ -13,6 +13,7 @@ import pandas as pd
 from scipy import sparse
 
 from aidiscourse.analyses.topics.model import (
+    K_RANGE,
     MODELS,
     N_TOP,
     fit_topics,
@@ -21,30 +22,6 @@ from aidiscourse.analyses.topics.model import (
 )
 from aidiscourse.config import SEED
 from aidiscourse.errors import fail
-
-#: The range of K searched.
-K_RANGE: tuple[int, ...] = tuple(range(4, 15))
-#: Number of random seeds per (model, K) for the stability measure.
-N_SEEDS = 5
-#: Above this many passages the grid of K x seeds x families is fitted on a random sample
-#: of this many passages, and only the chosen K on all of them. An LDA fit costs time in
-#: proportion to the passages (about 6 ms a passage: a minute for 9,000), and the grid
-#: holds over a hundred fits; on a sample its cost stops growing with the corpus. 800 is
-#: more than twice the seed corpus's passages, which are all used.
-SEARCH_SAMPLE = 800
-#: Seeds per (model, K) when the grid is sampled: stability from three pairs of runs
-#: rather than ten, which keeps the refit of the chosen K on every passage affordable.
-N_SEEDS_AT_SCALE = 3
-#: The degeneracy rule (:func:`degenerate`): every seed the same solution ...
-DEGENERATE_STABILITY = 0.9999
-DEGENERATE_COHERENCE_SD = 1e-6
-#: ... or a topic with less than this fraction of an even share (1/K) of the modelled terms.
-DEGENERATE_PREVALENCE_SHARE = 0.1
-#: Ways to combine coherence and stability (:func:`aggregate`); the first is the rule.
-AGGREGATIONS: tuple[str, ...] = ("rank", "zscore", "minmax")
-
-
-Task = tuple[str, int, int]  # (model, k, seed)
 
 
 def npmi_coherence(topics: Sequence[Sequence[int]], occurrence) -> np.ndarray:

@@ -38,6 +38,9 @@ ModelName = Literal["lda", "nmf"]
 #: The model families, in the order used for ties and tables.
 MODELS: tuple[str, ...] = ("lda", "nmf")
 #: Top terms per topic used for coherence, labels and tables.
+#: The range of K searched.
+K_RANGE: tuple[int, ...] = tuple(range(4, 15))
+#: Top terms per topic.
 N_TOP = 10
 #: Iteration caps: LDA (batch EM steps) and NMF (coordinate-descent sweeps). Both stop
 #: earlier on their convergence tolerance; :attr:`Fit.n_iter` records the iterations used.

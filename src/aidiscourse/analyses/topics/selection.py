@@ -29,7 +29,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from aidiscourse.analyses.topics.choice import (  # noqa: F401
+from aidiscourse.analyses.topics.model import K_RANGE  # noqa: F401
+from aidiscourse.analyses.topics.choice import (AGGREGATIONS, DEGENERATE_COHERENCE_SD,  # noqa: F401
+                                                DEGENERATE_PREVALENCE_SHARE, DEGENERATE_STABILITY,  # noqa: F401
     aggregate,
     alternative_choices,
     choose,
@@ -60,8 +62,6 @@ from aidiscourse.analyses.topics.model import (
 from aidiscourse.analyses.topics.search_cache import read_fits, write_fits
 from aidiscourse.config import SEED
 
-#: The range of K searched.
-K_RANGE: tuple[int, ...] = tuple(range(4, 15))
 #: Number of random seeds per (model, K) for the stability measure.
 N_SEEDS = 5
 #: Above this many passages the grid of K x seeds x families is fitted on a random sample
@@ -73,13 +73,6 @@ SEARCH_SAMPLE = 800
 #: Seeds per (model, K) when the grid is sampled: stability from three pairs of runs
 #: rather than ten, which keeps the refit of the chosen K on every passage affordable.
 N_SEEDS_AT_SCALE = 3
-#: The degeneracy rule (:func:`degenerate`): every seed the same solution ...
-DEGENERATE_STABILITY = 0.9999
-DEGENERATE_COHERENCE_SD = 1e-6
-#: ... or a topic with less than this fraction of an even share (1/K) of the modelled terms.
-DEGENERATE_PREVALENCE_SHARE = 0.1
-#: Ways to combine coherence and stability (:func:`aggregate`); the first is the rule.
-AGGREGATIONS: tuple[str, ...] = ("rank", "zscore", "minmax")
 
 Task = tuple[str, int, int]  # (model, k, seed)
 
