@@ -17,7 +17,8 @@ import yaml
 from aidiscourse.corpus.build import SENTENCE_COLUMNS
 from aidiscourse.corpus.manifest import load_manifest
 from aidiscourse.errors import AidiscourseError
-from aidiscourse.report import links, reader_pages
+from aidiscourse.report import licences, links, reader_pages
+from aidiscourse.report.escape import md_text
 from conftest import ROOT
 
 HOSTILE = '<script>alert("x")</script> {{ sub }} $x$ | *bold* [link](http://a.b) & <b>加粗</b>'
@@ -139,7 +140,7 @@ def test_reader_page_headings_of_the_text_are_headings(paths, all_sentences):
     rows = all_sentences[all_sentences.doc_id == doc.id]
     md = reader_pages.reader_markdown(doc, rows)
     for _, h in rows[rows.section == "heading"].groupby("paragraph"):
-        assert "### " + reader_pages.md_escape("".join(h.text)) in md.splitlines()
+        assert "### " + md_text("".join(h.text)) in md.splitlines()
 
 
 def test_document_text_is_escaped_on_the_reader_page(paths):
@@ -163,7 +164,7 @@ def test_document_text_is_escaped_on_the_reader_page(paths):
 def test_markdown_escape_neutralises_markup():
     from markdown_it import MarkdownIt
 
-    rendered = MarkdownIt("commonmark").renderInline(reader_pages.md_escape(HOSTILE))
+    rendered = MarkdownIt("commonmark").renderInline(md_text(HOSTILE))
     assert "<script>" not in rendered and "<b>" not in rendered and "<a " not in rendered and "<em>" not in rendered
     assert "alert(&quot;x&quot;)" in rendered and "加粗" in rendered
 
@@ -174,15 +175,15 @@ def test_texts_page_lists_and_licenses_every_document(paths, all_sentences):
     docs = load_manifest(paths)
     md = reader_pages.texts_index_markdown(docs, all_sentences)
     for doc in docs:
-        assert f"[{reader_pages.md_escape(doc.id)}](read/{doc.id}.md)" in md
+        assert f"[{md_text(doc.id)}](read/{doc.id}.md)" in md
         assert f"``data/raw/{doc.file}``" in md
     licence_section = md.split("## Licences", 1)[1].split("## Download", 1)[0]
     for doc in docs:
-        line = next(li for li in licence_section.splitlines() if li.startswith(f"- **[{reader_pages.md_escape(doc.id)}]"))
+        line = next(li for li in licence_section.splitlines() if li.startswith(f"- **[{md_text(doc.id)}]"))
         assert ", licence: " in line and "Credit: " in line
-    assert reader_pages.NOT_STATED in licence_section
+    assert licences.NOT_STATED in licence_section
     for words in ("quote short passages", "ask the rights holder", "non-commercial research"):
-        assert words in reader_pages.NOT_STATED
+        assert words in licences.NOT_STATED
     assert 'href="sentences.csv"' in md and 'href="sentences.parquet"' in md
 
 
@@ -194,7 +195,7 @@ def test_texts_page_lists_and_licenses_every_document(paths, all_sentences):
     ("All rights reserved by the publisher", None, ["see the source"]),
 ])
 def test_licence_statements_say_what_a_reader_may_do(licence, url, must_say):
-    statement, link = reader_pages.licence_terms(licence)
+    statement, link = licences.licence_terms(licence)
     assert link == url
     for words in must_say:
         assert words in statement
@@ -202,7 +203,7 @@ def test_licence_statements_say_what_a_reader_may_do(licence, url, must_say):
 
 def test_every_manifest_licence_has_a_known_statement(paths):
     for doc in load_manifest(paths):
-        statement, _ = reader_pages.licence_terms(doc.record["licence"])
+        statement, _ = licences.licence_terms(doc.record["licence"])
         assert "see the source" not in statement, f"{doc.id}: licence {doc.record['licence']!r} is not understood"
 
 

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from aidiscourse.analyses.topics.inspect import check_statements, dominant_topics, group_proportions, term_topic
+from aidiscourse.analyses.topics.inspect import group_proportions
+from aidiscourse.analyses.topics.statements import check_statements, dominant_topics, term_topic
 from aidiscourse.analyses.topics.model import (
     LDA_MAX_ITER, Fit, fit_topics, nmf_proportions, term_matrix, topic_prevalence,
 )

@@ -91,6 +91,19 @@ def page_url(page: str, *, from_page: str | None = None) -> str:
     return posixpath.relpath(f"{page}.html", here)
 
 
+def page_source(page: str, *, from_page: str) -> str:
+    """The relative path of page ``page``'s Markdown source from ``from_page``.
+
+    A link to the source (rather than the HTML) is checked by Sphinx when it builds.
+
+    Examples
+    --------
+    >>> page_source("texts/read/feng-2024", from_page=TEXTS_INDEX)
+    'read/feng-2024.md'
+    """
+    return posixpath.relpath(f"{page}.md", posixpath.dirname(from_page) or ".")
+
+
 def passage_url(doc_id: str, paragraph: int | None, sentence: int | None = None, *,
                 from_page: str | None = None) -> str:
     """The relative URL of a paragraph or sentence on its document's reader page.

@@ -15,14 +15,13 @@ When the build ends it writes beside the pages the sentence table as
 ``texts/sentences.csv`` and ``texts/sentences.parquet``, and into the static files the
 concordance's data, ``_static/aid-sentences.js`` (a JSON object).
 
-Document text reaches a page only through :func:`html.escape` (in HTML) or
-:func:`md_escape` (in Markdown); the concordance script inserts it with ``textContent``.
+Document text reaches a page only through :func:`~aidiscourse.report.escape.html_text` (in HTML) or
+:func:`~aidiscourse.report.escape.md_text` (in Markdown); the concordance script inserts it with ``textContent``.
 """
 from __future__ import annotations
 
 import html
 import json
-import re
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +31,8 @@ from aidiscourse.corpus.build import SENTENCE_COLUMNS
 from aidiscourse.corpus.manifest import Document, load_manifest
 from aidiscourse.corpus.structure import ARGUMENT_SECTIONS
 from aidiscourse.report import links
+from aidiscourse.report.escape import html_text, md_text
+from aidiscourse.report.licences import licence_markdown
 
 #: How each section of :mod:`aidiscourse.corpus.structure` is headed on a reader page.
 SECTION_LABELS = {
@@ -62,17 +63,6 @@ SENTENCE_COLUMN_DOCS = {
     "tokens": "the sentence segmented into words by jieba with the project's user dictionary, separated by spaces, Latin letters lower-cased",
 }
 
-#: What a reader may do with a text whose licence is not stated (on the Texts page).
-NOT_STATED = (
-    "**Texts whose licence is not stated** stay under their authors' and publishers' copyright. "
-    "They are shown here for non-commercial research, so that every number in the book can be "
-    "checked against the words it counts; that gives you no licence. You may read them here, cite "
-    "them, and quote short passages with attribution for research, criticism and teaching, as "
-    "copyright law allows where you are (quotation, fair use or fair dealing). To republish a text "
-    "or large parts of it, translate it, or use it commercially, ask the rights holder: the "
-    "publisher named above."
-)
-
 #: Where the downloads and the concordance's data are written in the built site.
 DOWNLOAD_CSV = f"{links.TEXTS_FOLDER}/sentences.csv"
 DOWNLOAD_PARQUET = f"{links.TEXTS_FOLDER}/sentences.parquet"
@@ -82,135 +72,20 @@ _STATIC = Path(__file__).parent / "static"
 _ROLES = ("author", "interviewer", "interviewee", "moderator", "panelist")
 
 
-# --- escaping -----------------------------------------------------------------------------
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|$&~^:\"'=%@,;?/])")
-
-
-def md_escape(text: str) -> str:
-    r"""Text for Markdown inline content: ASCII punctuation backslash-escaped, newlines as spaces.
-
-    Examples
-    --------
-    >>> print(md_escape("<b>AI</b> | {{x}}"))
-    \<b\>AI\<\/b\> \| \{\{x\}\}
-    """
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
-def _code(text: str) -> str:
-    """A Markdown code span (its content is shown verbatim, so it is not escaped)."""
-    return "``" + " ".join(str(text).replace("`", "'").split()) + "``"
-
-
-def _e(text) -> str:
-    # braces too, so that no MyST substitution (``{{ name }}``) can be spelled by a document
-    escaped = html.escape(" ".join(str(text).split()), quote=True)
-    return escaped.replace("{", "&#123;").replace("}", "&#125;")
-
-
-# --- licences -----------------------------------------------------------------------------
-
-_CC = re.compile(r"^CC[\s-]*(BY(?:[\s-]+(?:NC|ND|SA))*)(?:[\s-]+(\d\.\d))?$", re.IGNORECASE)
-_CC_TERMS = {
-    "NC": "for non-commercial purposes only",
-    "ND": "unchanged only (no adapted versions may be shared)",
-    "SA": "sharing adaptations under the same licence",
-}
-
-
-def licence_terms(licence: str) -> tuple[str, str | None]:
-    """What a licence recorded in the manifest lets a reader do, and its URL.
-
-    Parameters
-    ----------
-    licence : str
-        The manifest's ``licence`` field, e.g. ``"CC BY-NC-ND"`` or ``"not stated"``.
-
-    Returns
-    -------
-    statement : str
-        One or two sentences, plain text.
-    url : str or None
-        The licence's deed, for Creative Commons licences.
-
-    Examples
-    --------
-    >>> licence_terms("CC-BY-NC-ND")[1]
-    'https://creativecommons.org/licenses/by-nc-nd/4.0/'
-    >>> licence_terms("not stated")[1] is None
-    True
-    """
-    value = " ".join(str(licence).split())
-    if value.lower() in ("", "not stated", "unknown", "none"):
-        return ("No licence is stated: the text stays under its authors' and publisher's copyright, "
-                "and this book grants no rights in it (see below).", None)
-    if value.lower() in ("cc0", "public domain"):
-        return "The text is in the public domain: you may use it freely; crediting the source is good practice.", \
-            "https://creativecommons.org/publicdomain/zero/1.0/"
-    m = _CC.match(value)
-    if m:
-        parts = re.split(r"[\s-]+", m.group(1).upper())
-        version = m.group(2) or "4.0"
-        conditions = [_CC_TERMS[p] for p in parts[1:] if p in _CC_TERMS]
-        statement = ("You may copy and redistribute the text, crediting its authors and source"
-                     + (", " + ", ".join(conditions) if conditions else "") + ".")
-        if not m.group(2):
-            statement += " The source names no version of the licence; the link goes to version 4.0."
-        return statement, f"https://creativecommons.org/licenses/{'-'.join(parts).lower()}/{version}/"
-    return f"The licence is recorded as \u201c{value}\u201d: see the source for its terms.", None
-
-
-def licence_markdown(docs: list[Document]) -> str:
-    """The licence statement of every document (Markdown), in manifest order."""
-    lines = [
-        "Each text keeps its own licence, recorded in the manifest (`data/corpus.yml`). The book "
-        "shows the texts as cleaned for the analyses; the text as received is the file named "
-        "below in `data/raw/` of the repository, with its SHA-256 on the "
-        "[build information](../book/build_info.md) page. The downloads below hold every text in full: "
-        "each text's licence applies to its rows.",
-        "",
-    ]
-    for doc in docs:
-        statement, url = licence_terms(doc.record.get("licence", ""))
-        name = f"[{md_escape(doc.record['licence'])}]({url})" if url else md_escape(doc.record["licence"])
-        credit = "; ".join(p.name_en or p.name for p in (doc.authors or doc.people))
-        lines.append(
-            f"- **[{md_escape(doc.id)}]({_read_link(doc.id)})** ({_code('data/raw/' + doc.file)}), licence: {name}. "
-            f"{md_escape(statement)} Credit: {md_escape(credit)}, {md_escape(doc.record.get('venue', ''))}, "
-            f"{md_escape(doc.record.get('date', ''))}."
-        )
-    lines += [
-        "",
-        NOT_STATED,
-        "",
-        "**This book's own prose, tables and figures** are licensed under "
-        "[CC BY 4.0](https://creativecommons.org/licenses/by/4.0/) (credit \u201cthe aidiscourse "
-        "contributors\u201d); its code under the MIT licence (`LICENSE`). To cite the book, use "
-        "`CITATION.cff` in the repository.",
-    ]
-    return "\n".join(lines) + "\n"
-
-
 # --- the reader page -----------------------------------------------------------------------
-
-def _read_link(doc_id: str) -> str:
-    """Markdown link target of a reader page from ``texts/index.md`` (checked by Sphinx)."""
-    return f"read/{doc_id}.md"
-
 
 def _people_html(doc: Document) -> str:
     rows = []
     for p in doc.people:
-        name = _e(p.name) + (f" ({_e(p.name_en)})" if p.name_en else "")
-        rows.append(f"<li>{name}, {_e(p.role)}" + (f"; {_e(p.affiliation)}" if p.affiliation else "") + "</li>")
+        name = html_text(p.name) + (f" ({html_text(p.name_en)})" if p.name_en else "")
+        rows.append(f"<li>{name}, {html_text(p.role)}" + (f"; {html_text(p.affiliation)}" if p.affiliation else "") + "</li>")
     return "<ul class=\"aid-people\">" + "".join(rows) + "</ul>"
 
 
 def _speaker_label(doc: Document, speaker: str, role: str) -> str:
     person = next((p for p in doc.people if p.name == speaker), None)
-    name = _e(speaker) + (f" <span class=\"aid-name-en\">{_e(person.name_en)}</span>" if person and person.name_en else "")
-    return f"<div class=\"aid-speaker\">{name}<span class=\"aid-role\">{_e(role)}</span></div>"
+    name = html_text(speaker) + (f" <span class=\"aid-name-en\">{html_text(person.name_en)}</span>" if person and person.name_en else "")
+    return f"<div class=\"aid-speaker\">{name}<span class=\"aid-role\">{html_text(role)}</span></div>"
 
 
 def _join_sentences(texts: list[str]) -> list[str]:
@@ -244,7 +119,7 @@ def paragraph_html(rows: pd.DataFrame) -> str:
         r = rows.iloc[k]
         k += 1
         flagged = ' aid-flagged" title="damaged by encoding errors in the source; left out of the analyses' if r.flag else ""
-        spans.append(f'<span class="aid-s{flagged}" id="{links.sentence_anchor(r.sentence)}">{_e(piece)}</span>')
+        spans.append(f'<span class="aid-s{flagged}" id="{links.sentence_anchor(r.sentence)}">{html_text(piece)}</span>')
     return (f'<p class="aid-par" id="{anchor}"><a class="aid-pnum" href="#{anchor}" '
             f'title="paragraph {n}">¶{n}</a> ' + "".join(spans) + "</p>")
 
@@ -299,14 +174,14 @@ def _blocks(doc: Document, sentences: pd.DataFrame) -> list[str]:
             flush()
             ids = "".join(f'<span id="{links.sentence_anchor(s)}"></span>' for s in rows.sentence)
             blocks.append(f'<div class="aid-anchor" id="{links.paragraph_anchor(n)}">{ids}</div>')
-            blocks.append("### " + md_escape("".join(rows.text)))
+            blocks.append("### " + md_text("".join(rows.text)))
             continue
         if section != section_open:
             flush()
             section_open = section
             if section not in ARGUMENT_SECTIONS:
                 label = SECTION_LABELS.get(section, section.replace("_", " ").capitalize())
-                blocks.append(f'<p class="aid-section-label">{_e(label)} <span>\u00b7 not analysed</span></p>')
+                blocks.append(f'<p class="aid-section-label">{html_text(label)} <span>\u00b7 not analysed</span></p>')
         key = (rows.speaker.iloc[0], rows.role.iloc[0], int(rows.turn.iloc[0])) if int(rows.turn.iloc[0]) else None
         if key != run_key:
             flush()
@@ -334,20 +209,20 @@ def reader_markdown(doc: Document, sentences: pd.DataFrame) -> str:
     r = doc.record
     page = links.reader_page(doc.id)
     facts = [
-        f"<p class=\"aid-doc-title-en\">{_e(r['title_en'])}</p>" if r.get("title_en") else "",
+        f"<p class=\"aid-doc-title-en\">{html_text(r['title_en'])}</p>" if r.get("title_en") else "",
         _people_html(doc),
-        f"<p>{_e(r.get('venue', ''))}, {_e(r.get('date', ''))}. {_e(doc.source_type.replace('_', ' ').capitalize())}"
+        f"<p>{html_text(r.get('venue', ''))}, {html_text(r.get('date', ''))}. {html_text(doc.source_type.replace('_', ' ').capitalize())}"
         + ("; written in Traditional characters, shown in Simplified" if doc.script == "traditional" else "")
-        + f". Licence: {_e(r.get('licence', ''))} (<a href=\"{_e(links.page_url(links.TEXTS_INDEX, from_page=page))}#licences\">"
+        + f". Licence: {html_text(r.get('licence', ''))} (<a href=\"{html_text(links.page_url(links.TEXTS_INDEX, from_page=page))}#licences\">"
         "what you may do with it</a>).</p>",
-        f"<p class=\"aid-doc-note\">{_e(r['notes'])}</p>" if r.get("notes") else "",
+        f"<p class=\"aid-doc-note\">{html_text(r['notes'])}</p>" if r.get("notes") else "",
         f"<p class=\"aid-reader-help\">{sentences.paragraph.nunique()} paragraphs, {len(sentences)} sentences, shown as cleaned "
-        f"for the analyses (the file as received: <code>data/raw/{_e(doc.file)}</code>). Each paragraph is numbered "
+        f"for the analyses (the file as received: <code>data/raw/{html_text(doc.file)}</code>). Each paragraph is numbered "
         "(¶); a link to a paragraph (<code>#p-12</code>) or a sentence (<code>#s-40</code>) "
         "highlights it. <a href=\""
-        + _e(links.page_url(links.CONCORDANCE_PAGE, from_page=page)) + "\">Search every text</a>.</p>",
+        + html_text(links.page_url(links.CONCORDANCE_PAGE, from_page=page)) + "\">Search every text</a>.</p>",
     ]
-    head = [f"# {md_escape(doc.id)}: {md_escape(doc.title)}", "",
+    head = [f"# {md_text(doc.id)}: {md_text(doc.title)}", "",
             '<div class="aid-doc-facts">' + "".join(f for f in facts if f) + "</div>"]
     return "\n\n".join(head + _blocks(doc, sentences)) + "\n"
 
@@ -370,10 +245,10 @@ def texts_index_markdown(docs: list[Document], sentences: pd.DataFrame) -> str:
     ]
     for doc in docs:
         c = counts.loc[doc.id] if doc.id in counts.index else pd.Series({"paragraphs": 0, "sentences": 0})
-        who = ", ".join(md_escape(p.name_en or p.name) for p in (doc.authors or doc.people))
-        title = md_escape(doc.title) + (f"<br>*{md_escape(doc.record['title_en'])}*" if doc.record.get("title_en") else "")
-        lines.append(f"| [{md_escape(doc.id)}]({_read_link(doc.id)}) | {title}<br>{who} | {int(c.paragraphs):,} | "
-                     f"{int(c.sentences):,} | {md_escape(doc.record.get('licence', ''))} |")
+        who = ", ".join(md_text(p.name_en or p.name) for p in (doc.authors or doc.people))
+        title = md_text(doc.title) + (f"<br>*{md_text(doc.record['title_en'])}*" if doc.record.get("title_en") else "")
+        lines.append(f"| [{md_text(doc.id)}]({links.page_source(links.reader_page(doc.id), from_page=links.TEXTS_INDEX)}) | {title}<br>{who} | {int(c.paragraphs):,} | "
+                     f"{int(c.sentences):,} | {md_text(doc.record.get('licence', ''))} |")
     lines += [
         "",
         "Counts cover every section of a text (front matter, notes and references included), "

@@ -5,11 +5,12 @@ Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
 """
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+
+from aidiscourse.report.escape import md_text
 
 #: Marker in ``book/build_info.md`` replaced by the generated tables.
 BUILD_INFO_MARKER = "<!-- build-info -->"
@@ -69,25 +70,6 @@ def _config_inited(app, config):
 
 #: Marker replaced by a table of the manifest's documents (used on the introduction).
 DOCUMENTS_MARKER = "<!-- manifest-documents -->"
-
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def md_text(value) -> str:
-    """A manifest value as literal text inside generated MyST Markdown.
-
-    Every ASCII punctuation character is backslash-escaped (CommonMark lets any of them
-    be), so that no HTML tag, entity, MyST role or substitution, math, link or emphasis
-    in a title or a name is interpreted: the reader sees the characters as written, and
-    Sphinx escapes ``<`` and ``&`` in the page. Line breaks become spaces.
-
-    Examples
-    --------
-    >>> print(md_text('<b onerror="x">{sub}`2` $a$</b>'))
-    \\<b onerror\\=\\"x\\"\\>\\{sub\\}\\`2\\` \\$a\\$\\<\\/b\\>
-    """
-    return _ASCII_PUNCTUATION.sub(r"\\\1", " ".join(str(value).split()))
-
 
 def _known(value, *, unknown=("", "0000", "unknown")) -> str:
     """A metadata value, or "unknown" where the manifest records none."""
