@@ -113,7 +113,8 @@ def test_an_unreachable_scheduler_is_one_line(project_copy, monkeypatch):
 
 def test_a_large_search_fits_the_grid_on_a_sample_and_the_chosen_k_on_everything(paths, tmp_path):
     """Above the sample size the grid uses fewer seeds on a seeded sample of passages; the
-    chosen K is fitted, for both families and every seed, on all passages."""
+    chosen and the runner-up K are fitted, for both families and every seed, on all passages,
+    and the measures and the rule read the sample's fits."""
     from aidiscourse.analyses.topics import selection
 
     result = small_search(paths, sample=120, n_jobs=2, n_seeds=None, cache_dir=tmp_path)
@@ -121,10 +122,16 @@ def test_a_large_search_fits_the_grid_on_a_sample_and_the_chosen_k_on_everything
     assert n_rows > 120 and len(result.sample) == 120 and len(set(result.sample)) == 120
     assert len(result.seeds) == selection.N_SEEDS_AT_SCALE
     assert len(result.per_seed) == 2 * 2 * selection.N_SEEDS_AT_SCALE  # families x K x seeds, on the sample
-    _, k = selection.choose(result.selection)
-    assert {task[1] for task in result.fits} == {k}
-    assert all(fit.passage_topic.shape == (n_rows, k) for fit in result.fits.values())
-    assert selection.reference_fit(result, "lda", k).passage_topic.shape[0] == n_rows
+    solutions = selection.solution_table(result)  # measured on the sample's fits
+    assert len(solutions) == 2 * 2 and solutions.min_prevalence.notna().all()
+    (_, k), (_, k2) = selection.ranked(solutions, n=2)
+    assert {task[1] for task in result.fits} == {k, k2}
+    assert all(fit.passage_topic.shape == (n_rows, task[1]) for task, fit in result.fits.items())
+    for model in ("lda", "nmf"):
+        for kk in (k, k2):
+            assert selection.reference_fit(result, model, kk).passage_topic.shape[0] == n_rows
+    iterations = selection.fit_iterations(result)  # of the grid, as the seeds table lists it
+    assert set(iterations.k) == {4, 5} and len(iterations) == len(result.per_seed)
     assert "random sample of 120 passages" in selection.scope_note(result)
     again = small_search(paths, sample=120, n_jobs=1, n_seeds=None, cache_dir=tmp_path)  # read from the cache
     np.testing.assert_array_equal(again.sample, result.sample)  # the sample is drawn from the seed

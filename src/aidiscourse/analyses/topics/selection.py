@@ -105,8 +105,11 @@ class Search:
         The seeds, the reference seed first.
     sample : ndarray of int or None
         Rows of ``tm`` the grid was fitted on when it was sampled (see
-        :data:`SEARCH_SAMPLE`); then ``fits`` holds only the chosen K's fits, made on all
-        rows. None when every fit used every row.
+        :data:`SEARCH_SAMPLE`); then ``fits`` holds only the fits of the chosen and the
+        runner-up K, for every family and seed, made on all rows, and ``grid`` the fits
+        the measures come from. None when every fit used every row.
+    grid : dict of (model, k, seed) -> Fit, or None
+        The fits on the sample, when the grid was sampled.
     """
 
     tm: TermMatrix
@@ -115,10 +118,25 @@ class Search:
     selection: pd.DataFrame
     seeds: list[int]
     sample: np.ndarray | None = None
+    grid: dict[Task, Fit] | None = field(default=None, repr=False)
+
+    @property
+    def grid_fits(self) -> dict[Task, Fit]:
+        """The fits the measures come from: on the sample, or every fit when unsampled."""
+        return self.fits if self.grid is None else self.grid
+
+    @property
+    def grid_tm(self) -> TermMatrix:
+        """The matrix the grid was fitted on (the sampled rows of ``tm``, or ``tm``)."""
+        return self.tm if self.sample is None else _rows(self.tm, self.sample)
 
     def runs(self, model: str, k: int) -> list[Fit]:
-        """The fits of one (model, K), in seed order."""
+        """The fits of one (model, K) on all passages, in seed order."""
         return [self.fits[(model, k, s)] for s in self.seeds]
+
+
+def _rows(tm: TermMatrix, rows: np.ndarray) -> TermMatrix:
+    return TermMatrix(tm.counts[rows], tm.tfidf[rows], tm.vocabulary)
 
 
 def _fit_task(tm: TermMatrix, model: str, k: int, seed: int) -> Fit:
@@ -173,8 +191,9 @@ def search(
         ``AIDISCOURSE_SCHEDULER``, else local processes); the fits are the same.
     sample : int
         With more passages than this, the grid is fitted on a random sample of this many
-        passages and the chosen (model, K) (by :func:`choose`) is refitted, for every
-        family and seed, on all passages.
+        passages, and the chosen and the runner-up K (by :func:`ranked` over
+        :func:`solution_table`, the chapter's rule) are refitted, for every family and
+        seed, on all passages.
 
     Returns
     -------
@@ -189,7 +208,7 @@ def search(
         rng = np.random.default_rng(random_state)
         rows = np.sort(rng.choice(tm.counts.shape[0], size=sample, replace=False))
     run_seeds = seeds(n_seeds or (N_SEEDS if rows is None else N_SEEDS_AT_SCALE), random_state=random_state)
-    grid_tm = tm if rows is None else TermMatrix(tm.counts[rows], tm.tfidf[rows], tm.vocabulary)
+    grid_tm = tm if rows is None else _rows(tm, rows)
     tasks = [(m, k, s) for m in models for k in ks for s in run_seeds]
     fits = _cached_fits(grid_tm, tasks, n_jobs, scheduler, cache_dir)
 
@@ -207,11 +226,15 @@ def search(
                             "stability": topic_stability(runs) if len(runs) > 1 else np.nan,
                             "coherence_sd": float(values.std(ddof=1)) if len(values) > 1 else np.nan})
     selection = pd.DataFrame(summary)
-    if rows is not None:  # the chosen K, every family and seed, on every passage
-        _, k_chosen = choose(selection)
-        chosen = [(m, k_chosen, s) for m in models for s in run_seeds]
-        fits = _cached_fits(tm, chosen, n_jobs, scheduler, None if cache_dir is None else Path(cache_dir) / "chosen")
-    return Search(tm, fits, per_seed, selection, run_seeds, rows)
+    if rows is None:
+        return Search(tm, fits, per_seed, selection, run_seeds)
+    # the chosen and the runner-up K (by the rule the chapter applies), every family and
+    # seed, on every passage
+    table = _with_fit_summaries(selection, fits, grid_tm.lengths, run_seeds)
+    ks_full = sorted({k for _, k in ranked(table, n=2)})
+    full = [(m, k, s) for m in models for k in ks_full for s in run_seeds]
+    refits = _cached_fits(tm, full, n_jobs, scheduler, None if cache_dir is None else Path(cache_dir) / "chosen")
+    return Search(tm, refits, per_seed, selection, run_seeds, rows, grid=fits)
 
 
 def _cached_fits(tm: TermMatrix, tasks: list[Task], n_jobs: int | None, scheduler: str | None,
@@ -240,8 +263,8 @@ def scope_note(result: Search) -> str:
     return (f"With {n:,} passages, the grid of K and seeds is fitted on a random sample of "
             f"{len(result.sample):,} passages with {len(result.seeds)} seeds rather than {N_SEEDS} (a fit's "
             f"cost grows with the passages, and the grid holds {len(result.per_seed)} fits), and "
-            f"coherence and stability are measured on that sample; the chosen K is then fitted "
-            f"on all {n:,} passages, for both families and every seed.")
+            f"coherence and stability are measured on that sample; the chosen and the runner-up K "
+            f"are then fitted on all {n:,} passages, for both families and every seed.")
 
 
 def solution_table(result: Search) -> pd.DataFrame:
@@ -255,21 +278,25 @@ def solution_table(result: Search) -> pd.DataFrame:
         seed, :func:`~aidiscourse.analyses.topics.model.topic_prevalence`) and
         ``iterations_median``, ``iterations_max`` (iterations the fits used over seeds).
     """
-    lengths = result.tm.lengths
+    return _with_fit_summaries(result.selection, result.grid_fits, result.grid_tm.lengths, result.seeds)
+
+
+def _with_fit_summaries(selection: pd.DataFrame, fits: dict[Task, Fit], lengths: np.ndarray,
+                        run_seeds: Sequence[int]) -> pd.DataFrame:
     extra = []
-    for m, k in result.selection[["model", "k"]].itertuples(index=False):
-        runs = result.runs(m, k)
+    for m, k in selection[["model", "k"]].itertuples(index=False):
+        runs = [fits[(m, k, s)] for s in run_seeds]
         extra.append({"model": m, "k": k,
                       "min_prevalence": float(min(topic_prevalence(f, lengths).min() for f in runs)),
                       "iterations_median": float(np.median([f.n_iter for f in runs])),
                       "iterations_max": int(max(f.n_iter for f in runs))})
-    return result.selection.merge(pd.DataFrame(extra), on=["model", "k"], how="left")
+    return selection.merge(pd.DataFrame(extra), on=["model", "k"], how="left")
 
 
 def fit_iterations(result: Search) -> pd.DataFrame:
-    """Iterations each fit of the search used: columns model, k, seed, iterations."""
+    """Iterations each fit of the grid used: columns model, k, seed, iterations."""
     return pd.DataFrame([{"model": m, "k": k, "seed": s, "iterations": int(f.n_iter)}
-                         for (m, k, s), f in result.fits.items()])
+                         for (m, k, s), f in result.grid_fits.items()])
 
 
 def reference_fit(result: Search, model: str, k: int) -> Fit:
