@@ -62,8 +62,6 @@ class LiveMarkup(HTMLParser):
             self.found.append(f"script: {data[:40]}")
 
 
-@pytest.mark.xfail(reason="the reader page of a Word file shows its hostile title's <script> as markup; "
-                          "the escaping of reader-page titles is being fixed", strict=False)
 def test_a_fork_with_every_format_a_duplicate_and_hostile_metadata_builds(tmp_path):
     root = copy_project(tmp_path / "fork")
     files = tmp_path / "incoming"
