@@ -306,6 +306,21 @@ def test_kwic_contexts_and_sampling():
     pd.testing.assert_frame_equal(k, contexts.kwic(df, "泡沫", window=1, max_per_doc=3))
 
 
+def test_kwic_shows_the_sentence_as_written():
+    from aidiscourse.corpus.segment import get_segmenter
+
+    text = "2024年Open AI和Bernie Sanders都在谈人工智能泡沫，DeepSeek则发布了新模型。"
+    seg = get_segmenter(str(ROOT / "data" / "lexicons" / "userdict.txt"))
+    df = pd.DataFrame({"doc_id": ["a"], "paragraph": [1], "role": ["author"], "speaker": ["x"], "turn": [0],
+                       "sentence": [1], "text": [text], "tokens": [seg.tokens(text)]})
+    assert "bernie" in df.tokens[0].split()  # folded for counting
+    k = contexts.kwic(df, "泡沫", window=30).iloc[0]
+    assert k.left + k.keyword + k.right == text
+    assert k.left == "2024年Open AI和Bernie Sanders都在谈人工智能" and k.right.startswith("，DeepSeek则")
+    near = contexts.kwic(df, "bernie", window=3).iloc[0]
+    assert near.keyword == "Bernie" and "Open AI" in near.left and near.right == "Sanders都在"
+
+
 def test_collocations_find_a_planted_neighbour():
     rows = [("a", i, "author", "泡沫 破裂 。") for i in range(5)] + [("a", 9, "author", "市场 政府 制度 " * 10)]
     c = contexts.collocations(_table(rows), "泡沫", window=2, min_count=3)

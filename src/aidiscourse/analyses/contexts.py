@@ -24,22 +24,47 @@ KWIC_COLUMNS = ["doc_id", "speaker", "role", "paragraph", "sentence", "left", "k
 # --- keyword in context ------------------------------------------------------------------
 
 
-def _join(tokens: Sequence[str]) -> str:
-    """Tokens as text: no space between them, except between two Latin words or numbers."""
-    out = ""
-    for t in tokens:
-        if out and out[-1].isascii() and out[-1].isalnum() and t[:1].isascii() and t[:1].isalnum():
-            out += " "
-        out += t
-    return out
+def token_spans(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each token lies in the sentence as written: ``(start, end)`` offsets into ``text``.
+
+    Tokens are the sentence's characters with whitespace dropped and Latin words folded
+    (lower case, or the user dictionary's spelling), so each is found in ``text`` by a
+    case-insensitive search from the end of the previous one. A token that cannot be found
+    (a table whose ``text`` and ``tokens`` disagree) gets an empty span at the current
+    position, so that the contexts around it are still cut from the text as written.
+
+    >>> token_spans("以Open AI为例", ["以", "open", "AI", "为", "例"])
+    [(0, 1), (1, 5), (6, 8), (8, 9), (9, 10)]
+    """
+    folded = text.casefold() if len(text.casefold()) == len(text) else text.lower()
+    spans, at = [], 0
+    for tok in tokens:
+        i = folded.find(tok.casefold(), at)
+        if i < 0 or folded[at:i].strip():  # not found, or found past text that is not whitespace
+            spans.append((at, at))
+            continue
+        spans.append((i, i + len(tok)))
+        at = i + len(tok)
+    return spans
+
+
+def _context(text: str, spans: list[tuple[int, int]], i: int, window: int) -> tuple[str, str, str]:
+    """Left context, keyword and right context of token ``i``, cut from ``text`` as written."""
+    start, end = spans[i]
+    left_from = spans[max(0, i - window)][0]
+    right_to = spans[min(len(spans), i + 1 + window) - 1][1] if i + 1 < len(spans) else end
+    return text[left_from:start].strip(), text[start:end], text[end:right_to].strip()
 
 
 def kwic(df: pd.DataFrame, term: str, *, window: int = 10, max_per_doc: int | None = 5,
          random_state: int = SEED) -> pd.DataFrame:
     """Keyword in context: occurrences of ``term`` as a token, with tokens either side.
 
-    Context stays within the sentence. If a document has more than ``max_per_doc``
-    occurrences, a random sample (seeded) is shown, in text order.
+    The occurrences are found among the sentence's tokens (folded for counting), but the
+    keyword and its contexts are cut from the sentence's ``text``, as written: case,
+    spaces and spellings are the document's (:func:`token_spans`). Context stays within the
+    sentence. If a document has more than ``max_per_doc`` occurrences, a random sample
+    (seeded) is shown, in text order.
 
     Returns
     -------
@@ -52,10 +77,12 @@ def kwic(df: pd.DataFrame, term: str, *, window: int = 10, max_per_doc: int | No
         found = []
         for r in g.itertuples(index=False):
             toks = r.tokens.split()
+            if term not in toks:
+                continue
+            spans = token_spans(str(r.text), toks)
             for i, t in enumerate(toks):
                 if t == term:
-                    found.append((doc, r.speaker, r.role, r.paragraph, r.sentence,
-                                  _join(toks[max(0, i - window):i]), t, _join(toks[i + 1:i + 1 + window])))
+                    found.append((doc, r.speaker, r.role, r.paragraph, r.sentence, *_context(str(r.text), spans, i, window)))
         hits = len(found)
         if max_per_doc is not None and hits > max_per_doc:
             rng = np.random.default_rng([random_state, hits])
