@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import yaml
 
 from aidiscourse.config import Paths
 from aidiscourse.errors import AidiscourseError
 from aidiscourse.report import glossary
-from aidiscourse.report.glossary import MAX_GLOSS, annotate, annotate_lists, gloss, load_glossary, pinyin, split_terms
+from aidiscourse.report.glossary import MAX_GLOSS, annotate, gloss, gloss_cells, load_glossary, pinyin, split_terms
 
 from conftest import ROOT
 
@@ -26,6 +27,8 @@ def _displayed_terms() -> set[str]:
     terms |= {t for cell in read("topics_runner_up.csv").top_terms for t in split_terms(cell)}
     freq = read("term_frequency.csv")  # the chart shows each document's 12 most frequent terms
     terms |= set(freq.sort_values("per_10k", ascending=False, kind="mergesort").groupby("doc_id").head(12).term)
+    concepts = yaml.safe_load((ROOT / "data" / "lexicons" / "concepts.yml").read_text(encoding="utf-8"))
+    terms |= {t for family in concepts["families"].values() for t in family["terms"]}  # the concept table
     return {str(t) for t in terms}
 
 
@@ -56,6 +59,7 @@ def test_every_displayed_chinese_term_has_pinyin_grouped_by_word():
     ("AI泡沫", "AI pàomò"),
     ("中国", "Zhōngguó"),  # a proper noun is capitalised
     ("跑", "pǎo"),
+    ("西安", "Xī'ān"),  # an apostrophe where a syllable starts with a vowel
     ("AI", ""),
 ])
 def test_pinyin_groups_syllables_by_word(term, expected):
@@ -67,6 +71,7 @@ def test_pinyin_groups_syllables_by_word(term, expected):
     ("英国", "Britain; UK"),  # CC-CEDICT's senses carry cross-references
     ("AI泡沫", "AI bubble"),
     ("跑", "to run; to run away; to escape"),  # the entry read pǎo, not páo "to paw"
+    ("泡沫", "bubble (economic); foam"),
 ])
 def test_curated_and_dictionary_glosses(term, expected):
     assert gloss(term) == expected
@@ -103,8 +108,8 @@ def test_the_curated_glossary_overrides_the_dictionary(tmp_path):
     assert pinyin("泡沫", paths=paths) == "pàomò" and pinyin("制度", paths=paths) == "zhìdù"
     table = annotate(pd.DataFrame({"term": ["制度"], "n": [1]}), paths=paths)
     assert list(table.columns) == ["term", "pinyin", "gloss", "n"] and table.gloss[0] == "institution"
-    lists = annotate_lists(pd.DataFrame({"top_terms": ["泡沫 制度"]}), ["top_terms"], paths=paths)
-    assert lists["top_terms (English)"][0] == "speculative bubble · institution"
+    cells = gloss_cells(pd.DataFrame({"top_terms": ["泡沫 制度"], "n": [1]}), ["top_terms"], paths=paths)
+    assert cells.top_terms[0] == "泡沫 pàomò ‘speculative bubble’ · 制度 zhìdù ‘institution’" and cells.n[0] == 1
 
 
 @pytest.mark.parametrize("row, message", [

@@ -334,8 +334,8 @@ def gloss(term: str, *, paths: Paths | None = None) -> str:
     The curated glossary first, then CC-CEDICT's first clean senses, then the glosses of
     the term's words joined (only when every word has one).
 
-    >>> gloss("泡沫")
-    'foam; (soap) bubble; (economic) bubble'
+    >>> gloss("泡沫"), gloss("债务")
+    ('bubble (economic); foam', 'debt; liability; amount due')
     >>> gloss("英国"), gloss("革命")
     ('Britain; UK', 'revolution')
     """
@@ -374,19 +374,35 @@ def split_terms(cell: str) -> list[str]:
     return [t for t in re.split(r"[\s、,，]+", str(cell)) if t]
 
 
-def annotate_lists(df: pd.DataFrame, columns: Sequence[str], *, paths: Paths | None = None) -> pd.DataFrame:
-    """Return ``df`` with, after each column that lists terms, a column ``<column> (English)``
-    giving each term's gloss in the same order, separated by `` · ``."""
+def short_gloss(term: str, *, paths: Paths | None = None) -> str:
+    """The first sense of :func:`gloss` only, for terms glossed inside a table cell.
+
+    >>> short_gloss("债务")
+    'debt'
+    """
+    return re.split(r";\s*", gloss(term, paths=paths))[0]
+
+
+def glossed(term: str, *, paths: Paths | None = None) -> str:
+    """A term with its pinyin and first sense: ``泡沫 pàomò ‘foam’`` (no pinyin for Latin terms).
+
+    >>> glossed("产业革命"), glossed("AI")
+    ('产业革命 chǎnyè gémìng ‘industrial revolution’', 'AI ‘artificial intelligence’')
+    """
+    parts = [term, pinyin(term, paths=paths), f"‘{short_gloss(term, paths=paths)}’"]
+    return " ".join(p for p in parts if p.strip("‘’"))
+
+
+def gloss_cells(df: pd.DataFrame, columns: Sequence[str], *, sep: str = " · ",
+                paths: Paths | None = None) -> pd.DataFrame:
+    """Return ``df`` with every term listed in ``columns`` (cells of terms separated by
+    spaces, 、 or commas) shown by :func:`glossed`, joined by ``sep``."""
     out = df.copy()
     for column in columns:
-        at = out.columns.get_loc(column) + 1
-        english = out[column].map(lambda cell: " · ".join(gloss(t, paths=paths) or "?" for t in split_terms(cell)))
-        out.insert(at, f"{column} (English)", english)
+        out[column] = out[column].map(lambda cell: sep.join(glossed(t, paths=paths) for t in split_terms(cell)))
     return out
 
 
-def glossary_table(terms: Sequence[str], *, paths: Paths | None = None) -> pd.DataFrame:
-    """Term, pinyin and gloss of each distinct term, in first-seen order: the key to a table
-    whose cells hold terms (a collocate grid, a concordance)."""
-    unique = list(dict.fromkeys(t for t in terms if t))
-    return annotate(pd.DataFrame({"term": unique}), "term", paths=paths)
+def glossed_columns(df: pd.DataFrame, *, paths: Paths | None = None) -> pd.DataFrame:
+    """Return ``df`` with each column named by a term renamed to its :func:`glossed` form."""
+    return df.rename(columns={c: glossed(str(c), paths=paths) for c in df.columns})
