@@ -3,6 +3,7 @@ hand-computed values, then the real corpus."""
 from __future__ import annotations
 
 from math import log, log2
+import re
 
 import numpy as np
 import pandas as pd
@@ -319,6 +320,23 @@ def test_kwic_shows_the_sentence_as_written():
     assert k.left == "2024年Open AI和Bernie Sanders都在谈人工智能" and k.right.startswith("，DeepSeek则")
     near = contexts.kwic(df, "bernie", window=3).iloc[0]
     assert near.keyword == "Bernie" and "Open AI" in near.left and near.right == "Sanders都在"
+
+
+def test_context_terms_come_from_the_config_and_the_key_terms(tmp_path):
+    terms = contexts.load_context_terms(contexts.context_terms_path(Paths(ROOT)))
+    assert terms.concordance and terms.collocations
+    keys = pd.DataFrame({"doc_id": ["a", "a", "b"], "term": ["泡沫", "芯片", "自由"]})
+    assert contexts.with_key_terms(["泡沫", "市场"], keys) == ["泡沫", "市场", "自由"]
+    assert contexts.with_key_terms(["泡沫"], keys, n=2) == ["泡沫", "芯片", "自由"]
+    bad = tmp_path / "contexts.yml"
+    bad.write_text("concordance: [泡沫]\ncollocations: []\n", encoding="utf-8")
+    with pytest.raises(AidiscourseError, match="collocations"):
+        contexts.load_context_terms(bad)
+
+
+def test_the_chapter_reads_its_context_terms_from_the_config():
+    chapter = (ROOT / "notebooks" / "02_term_frequency.md").read_text(encoding="utf-8")
+    assert "load_context_terms" in chapter and not re.search(r"(KWIC_TERMS|NODES)\s*=\s*\[", chapter)
 
 
 def test_collocations_find_a_planted_neighbour():
