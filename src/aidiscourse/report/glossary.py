@@ -169,7 +169,7 @@ def _curated(path: str) -> dict[str, tuple[str, str]]:
 
 def _split_long(word: str) -> list[str]:
     """A word of four or more characters as the fewest dictionary words of two or three
-    characters (single characters only where nothing else fits): 资本主义 -> 资本 主义."""
+    characters (资本主义 -> 资本 主义); kept whole where a single character would be left."""
     freq = _jieba().FREQ
     n = len(word)
     best: list[tuple[int, list[str]] | None] = [(0, [])] + [None] * n
@@ -184,7 +184,9 @@ def _split_long(word: str) -> list[str]:
             c = cost + (1 if j - i > 1 else 2)
             if best[j] is None or c < best[j][0]:
                 best[j] = (c, parts + [piece])
-    return best[n][1]
+    parts = best[n][1]
+    # a word that only splits into single characters (因地制宜) is read as one word
+    return parts if all(len(p) > 1 for p in parts) else [word]
 
 
 def words(term: str) -> list[str]:
