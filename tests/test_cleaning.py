@@ -113,3 +113,32 @@ def test_simplified_documents_keep_variant_characters_in_names(all_sentences):
     text = "".join(all_sentences.text)
     assert "李聿脩" in text and "李聿修" not in text  # a person's name
     assert "昇腾" in text  # Huawei's Ascend chips, not 升腾
+
+
+SPAM = "色婷婷久，激情色播，久久久无码专区，亚洲中文字幕av，国产成人A片"
+WEB_PAGE = f"<p>网易首页 > 网易号 > 正文 申请入驻</p>\n{SPAM}\n<p>人工智能泡沫是否正在形成？</p>\n{SPAM}\n<p>这是正文。</p>"
+
+
+def test_spam_lines_are_audited_by_hash_not_by_their_words():
+    cleaned, audit = cleaning.clean_text(WEB_PAGE, "web_page", script="simplified")
+    assert "色婷婷" not in cleaned
+    row = next(r for r in audit if r["step"] == "drop_spam_lines")
+    assert row["items"] == 2
+    assert row["examples"].split(" | ") == [f"spam line sha256:{cleaning.line_hash(SPAM)}"] * 2
+    for word in SPAM.split("，"):
+        assert all(word not in str(value) for r in audit for value in r.values())
+
+
+def test_the_corpus_audit_shows_no_spam_words(paths):
+    from aidiscourse.corpus.load import load_cleaning_audit
+    from aidiscourse.corpus.normalize import to_simplified
+
+    raw = to_simplified((paths.raw / "ipp-2025.txt").read_text(encoding="utf-8"))
+    removed = [line.strip() for line in raw.split("\n") if line.strip() and clean_web.drop_spam_lines(line) == ""]
+    audit = load_cleaning_audit(paths)
+    spam = audit[audit.step == "drop_spam_lines"]
+    assert removed and spam["items"].sum() >= 1
+    assert spam.examples.str.fullmatch(r"spam line sha256:[0-9a-f]{12}( \| spam line sha256:[0-9a-f]{12})*").all()
+    text = " ".join(audit.examples)
+    for line in removed:
+        assert all(item not in text for item in re.split(r"[,，、\s]+", line) if len(item) > 1)

@@ -3,6 +3,7 @@ hand-computed values, then the real corpus."""
 from __future__ import annotations
 
 from math import log, log2
+import re
 
 import numpy as np
 import pandas as pd
@@ -304,6 +305,38 @@ def test_kwic_contexts_and_sampling():
     assert (k.left == "乙").all() and (k.right == "丙").all()
     assert list(k.sentence) == sorted(k.sentence)
     pd.testing.assert_frame_equal(k, contexts.kwic(df, "泡沫", window=1, max_per_doc=3))
+
+
+def test_kwic_shows_the_sentence_as_written():
+    from aidiscourse.corpus.segment import get_segmenter
+
+    text = "2024年Open AI和Bernie Sanders都在谈人工智能泡沫，DeepSeek则发布了新模型。"
+    seg = get_segmenter(str(ROOT / "data" / "lexicons" / "userdict.txt"))
+    df = pd.DataFrame({"doc_id": ["a"], "paragraph": [1], "role": ["author"], "speaker": ["x"], "turn": [0],
+                       "sentence": [1], "text": [text], "tokens": [seg.tokens(text)]})
+    assert "bernie" in df.tokens[0].split()  # folded for counting
+    k = contexts.kwic(df, "泡沫", window=30).iloc[0]
+    assert k.left + k.keyword + k.right == text
+    assert k.left == "2024年Open AI和Bernie Sanders都在谈人工智能" and k.right.startswith("，DeepSeek则")
+    near = contexts.kwic(df, "bernie", window=3).iloc[0]
+    assert near.keyword == "Bernie" and "Open AI" in near.left and near.right == "Sanders都在"
+
+
+def test_context_terms_come_from_the_config_and_the_key_terms(tmp_path):
+    terms = contexts.load_context_terms(contexts.context_terms_path(Paths(ROOT)))
+    assert terms.concordance and terms.collocations
+    keys = pd.DataFrame({"doc_id": ["a", "a", "b"], "term": ["泡沫", "芯片", "自由"]})
+    assert contexts.with_key_terms(["泡沫", "市场"], keys) == ["泡沫", "市场", "自由"]
+    assert contexts.with_key_terms(["泡沫"], keys, n=2) == ["泡沫", "芯片", "自由"]
+    bad = tmp_path / "contexts.yml"
+    bad.write_text("concordance: [泡沫]\ncollocations: []\n", encoding="utf-8")
+    with pytest.raises(AidiscourseError, match="collocations"):
+        contexts.load_context_terms(bad)
+
+
+def test_the_chapter_reads_its_context_terms_from_the_config():
+    chapter = (ROOT / "notebooks" / "02_term_frequency.md").read_text(encoding="utf-8")
+    assert "load_context_terms" in chapter and not re.search(r"(KWIC_TERMS|NODES)\s*=\s*\[", chapter)
 
 
 def test_collocations_find_a_planted_neighbour():

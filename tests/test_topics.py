@@ -249,3 +249,32 @@ def test_one_character_words_survive_on_the_real_passages(paths):
     vocab = set(tm.vocabulary)
     assert {"钱", "新", "高"} <= vocab
     assert sum(len(t) == 1 for t in vocab) >= 20
+
+
+def test_topics_labels_writes_a_template_for_a_model_and_k(tmp_path):
+    """`aidiscourse topics labels` on the real corpus: the chapter's topics, glossed, with passages."""
+    import pandas as pd
+    import yaml
+
+    from conftest import ROOT, run_cli
+
+    shown = pd.read_csv(ROOT / "results" / "topics.csv")
+    shown = shown[shown.model == "nmf"]  # both families at the chapter's K
+    k = shown.topic.nunique()
+    out = tmp_path / "labels.yml"
+    result = run_cli("topics", "labels", "--model", "nmf", "--k", str(k), "--output", str(out), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    entries = yaml.safe_load(out.read_text(encoding="utf-8"))["labels"]
+    assert [e["top_terms"] for e in entries] == [list(g.sort_values("rank").term) for _, g in shown.groupby("topic")]
+    assert [e["topic"] for e in entries] == list(range(1, k + 1))
+    for e in entries:
+        assert e["model"] == "nmf" and e["k"] == k and e["label"] == "" and e["rationale"] == ""
+        assert len(e["glosses"]) == len(e["top_terms"]) and all(g.startswith(t) for g, t in zip(e["glosses"], e["top_terms"]))
+        assert all("‘" in g and "|" not in g for g in e["glosses"])
+        assert len(e["passages"]) == 2 and all(p["id"].count("/") == 1 and p["text"] for p in e["passages"])
+    # the file reads as a labels file, and its empty labels label nothing
+    assert not apply_labels(shown, load_labels(out), k=k).labelled.any()
+    again = run_cli("topics", "labels", "--model", "nmf", "--k", str(k), "--output", str(out), cwd=ROOT)
+    assert again.returncode == 1 and again.stderr.strip().count("\n") == 0 and "--force" in again.stderr
+    forced = run_cli("topics", "labels", "--model", "nmf", "--k", "4", "--output", str(out), "--force", cwd=ROOT)
+    assert forced.returncode == 0 and "k: 4" in out.read_text(encoding="utf-8")

@@ -235,6 +235,24 @@ def _terms(args) -> int:
     return 0
 
 
+@command("topics")
+def _topics(args) -> int:
+    from pathlib import Path
+
+    from aidiscourse.analyses.topics import labels
+
+    paths = project_paths()
+    out = Path(args.output) if args.output else labels.template_path(paths, args.model, args.k)
+    if out.exists() and not args.force:  # before the fit, so that a refusal costs nothing
+        raise fail(f"{out} exists; pass --force to overwrite it")
+    print(f"fitting {args.model} with K = {args.k} on the prepared passages ...", file=sys.stderr, flush=True)
+    text = labels.label_template(paths, model=args.model, k=args.k)
+    written = labels.write_label_template(out, text, force=args.force)
+    print(f"wrote {written}: fill in label and rationale for each of the {args.k} topics, "
+          "then copy the entries into data/topic_labels.yml")
+    return 0
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not the usage block
         raise fail(f"{message} (see `aidiscourse {self.prog.split()[-1]} --help`)" if " " in self.prog else message)
@@ -307,6 +325,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--add", nargs="+", metavar="TERM", help="append these reviewed terms to the user dictionary")
     p.add_argument("--reason", default="reviewed among the candidates of `aidiscourse terms suggest`",
                    help="why the terms are added (written in the comment line)")
+
+    p = sub.add_parser("topics", help="topic models: write a labels file to fill in for a model and K")
+    topics = p.add_subparsers(dest="topics_command", parser_class=_Parser, required=True)
+    p = topics.add_parser(
+        "labels",
+        help="write a labels file for a model and K: top terms with glosses, two passages per topic, empty labels",
+        description="Fit the model at K topics as the topics chapter does and write a YAML file with, for every "
+        "topic, its top terms (with pinyin and gloss), its two most representative passages (id and text) and "
+        "empty label and rationale fields, in the structure of data/topic_labels.yml.",
+    )
+    p.add_argument("--model", required=True, choices=["lda", "nmf"], help="the model family")
+    p.add_argument("--k", required=True, type=int, help="the number of topics")
+    p.add_argument("--output", default=None, help="the file to write (default: data/topic_labels_MODEL_kK.yml)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
 
     return parser
 

@@ -8,54 +8,140 @@ from __future__ import annotations
 
 import html
 from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from aidiscourse.analyses.frequency import sentence_terms
 from aidiscourse.analyses.keyness import term_lists
 from aidiscourse.analyses.stats import appearance_order, log_likelihood, order_by_appearance
-from aidiscourse.config import SEED
+from aidiscourse.config import SEED, Paths, project_paths
+from aidiscourse.errors import fail
 
-KWIC_COLUMNS = ["doc_id", "speaker", "role", "paragraph", "sentence", "left", "keyword", "right", "hits"]
+KWIC_COLUMNS = ["doc_id", "speaker", "role", "paragraph", "sentence", "term", "left", "keyword", "right", "hits"]
+
+
+# --- which terms ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContextTerms:
+    """Terms read in context: the concordance's and the collocation nodes."""
+
+    concordance: tuple[str, ...]
+    collocations: tuple[str, ...]
+
+
+def context_terms_path(paths: Paths | None = None) -> Path:
+    """``data/lexicons/contexts.yml`` of the project."""
+    return (paths or project_paths()).lexicons / "contexts.yml"
+
+
+def load_context_terms(path: str | Path) -> ContextTerms:
+    """Read the terms of the concordance and of the collocations from one YAML file.
+
+    Parameters
+    ----------
+    path : path-like
+        YAML with two lists of terms, ``concordance`` and ``collocations``.
+
+    Raises
+    ------
+    AidiscourseError
+        If the file is missing, a list is missing or empty, or a term is not a non-empty string.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise fail(f"{path} not found: it lists the terms of the concordance and the collocations")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    lists = {}
+    for key in ("concordance", "collocations"):
+        terms = data.get(key) if isinstance(data, dict) else None
+        if not isinstance(terms, list) or not terms or not all(isinstance(t, str) and t.strip() for t in terms):
+            raise fail(f"{path.name}: '{key}' must be a non-empty list of terms")
+        lists[key] = tuple(dict.fromkeys(t.strip() for t in terms))
+    return ContextTerms(**lists)
+
+
+def with_key_terms(terms: Sequence[str], key_terms: pd.DataFrame, *, n: int = 1) -> list[str]:
+    """``terms`` followed by the first ``n`` key terms of each document not already listed.
+
+    Parameters
+    ----------
+    key_terms : DataFrame
+        :func:`~aidiscourse.analyses.keyness.key_terms` (columns doc_id, term, ranked).
+    """
+    top = key_terms.groupby("doc_id", sort=False).head(n).term
+    return list(dict.fromkeys([*terms, *top]))
 
 
 # --- keyword in context ------------------------------------------------------------------
 
 
-def _join(tokens: Sequence[str]) -> str:
-    """Tokens as text: no space between them, except between two Latin words or numbers."""
-    out = ""
-    for t in tokens:
-        if out and out[-1].isascii() and out[-1].isalnum() and t[:1].isascii() and t[:1].isalnum():
-            out += " "
-        out += t
-    return out
+def token_spans(text: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each token lies in the sentence as written: ``(start, end)`` offsets into ``text``.
+
+    Tokens are the sentence's characters with whitespace dropped and Latin words folded
+    (lower case, or the user dictionary's spelling), so each is found in ``text`` by a
+    case-insensitive search from the end of the previous one. A token that cannot be found
+    (a table whose ``text`` and ``tokens`` disagree) gets an empty span at the current
+    position, so that the contexts around it are still cut from the text as written.
+
+    >>> token_spans("以Open AI为例", ["以", "open", "AI", "为", "例"])
+    [(0, 1), (1, 5), (6, 8), (8, 9), (9, 10)]
+    """
+    folded = text.casefold() if len(text.casefold()) == len(text) else text.lower()
+    spans, at = [], 0
+    for tok in tokens:
+        i = folded.find(tok.casefold(), at)
+        if i < 0 or folded[at:i].strip():  # not found, or found past text that is not whitespace
+            spans.append((at, at))
+            continue
+        spans.append((i, i + len(tok)))
+        at = i + len(tok)
+    return spans
+
+
+def _context(text: str, spans: list[tuple[int, int]], i: int, window: int) -> tuple[str, str, str]:
+    """Left context, keyword and right context of token ``i``, cut from ``text`` as written."""
+    start, end = spans[i]
+    left_from = spans[max(0, i - window)][0]
+    right_to = spans[min(len(spans), i + 1 + window) - 1][1] if i + 1 < len(spans) else end
+    return text[left_from:start].strip(), text[start:end], text[end:right_to].strip()
 
 
 def kwic(df: pd.DataFrame, term: str, *, window: int = 10, max_per_doc: int | None = 5,
          random_state: int = SEED) -> pd.DataFrame:
     """Keyword in context: occurrences of ``term`` as a token, with tokens either side.
 
-    Context stays within the sentence. If a document has more than ``max_per_doc``
-    occurrences, a random sample (seeded) is shown, in text order.
+    The occurrences are found among the sentence's tokens (folded for counting), but the
+    keyword and its contexts are cut from the sentence's ``text``, as written: case,
+    spaces and spellings are the document's (:func:`token_spans`). Context stays within the
+    sentence. If a document has more than ``max_per_doc`` occurrences, a random sample
+    (seeded) is shown, in text order.
 
     Returns
     -------
     DataFrame
-        Columns doc_id, speaker, role, paragraph, sentence, left, keyword, right, hits
-        (the document's total number of occurrences).
+        Columns doc_id, speaker, role, paragraph, sentence, term (as counted), left, keyword
+        (as written), right, hits (the document's total number of occurrences).
     """
     rows = []
     for doc, g in df.groupby("doc_id", sort=False):
         found = []
         for r in g.itertuples(index=False):
             toks = r.tokens.split()
+            if term not in toks:
+                continue
+            spans = token_spans(str(r.text), toks)
             for i, t in enumerate(toks):
                 if t == term:
-                    found.append((doc, r.speaker, r.role, r.paragraph, r.sentence,
-                                  _join(toks[max(0, i - window):i]), t, _join(toks[i + 1:i + 1 + window])))
+                    found.append((doc, r.speaker, r.role, r.paragraph, r.sentence, term,
+                                  *_context(str(r.text), spans, i, window)))
         hits = len(found)
         if max_per_doc is not None and hits > max_per_doc:
             rng = np.random.default_rng([random_state, hits])
@@ -67,10 +153,13 @@ def kwic(df: pd.DataFrame, term: str, *, window: int = 10, max_per_doc: int | No
 def concordance_html(table: pd.DataFrame) -> str:
     """HTML of a :func:`kwic` table: right-aligned left context, the keyword marked.
 
-    Every value is passed through :func:`html.escape`, so text such as ``<script>`` in a
-    document is shown, never run.
+    Where the table has ``pinyin`` and ``gloss`` columns (see
+    :func:`aidiscourse.report.glossary.annotate`), they are shown under the keyword. Every
+    value is passed through :func:`html.escape`, so text such as ``<script>`` in a document
+    is shown, never run.
     """
     e = html.escape
+    glossed = {"pinyin", "gloss"} <= set(table.columns)
     head = "<tr><th>document</th><th>speaker</th><th style='text-align:right'>left</th><th>keyword</th><th>right</th></tr>"
     body = []
     for r in table.itertuples(index=False):
@@ -78,7 +167,8 @@ def concordance_html(table: pd.DataFrame) -> str:
         body.append(
             f"<tr><td>{e(str(r.doc_id))} ¶{e(str(r.paragraph))}</td><td>{who}</td>"
             f"<td style='text-align:right;white-space:nowrap'>{e(str(r.left))}</td>"
-            f"<td style='text-align:center'><mark>{e(str(r.keyword))}</mark></td>"
+            f"<td style='text-align:center'><mark>{e(str(r.keyword))}</mark>"
+            + (f"<br><small>{e(str(r.pinyin))} ‘{e(str(r.gloss))}’</small>" if glossed else "") + "</td>"
             f"<td style='text-align:left;white-space:nowrap'>{e(str(r.right))}</td></tr>"
         )
     return "<table class='aid-kwic'>" + head + "".join(body) + "</table>"

@@ -13,6 +13,7 @@ visible in the sentence table.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -59,6 +60,8 @@ class Step:
 
     ``kind`` says what the audit counts: ``"lines"`` the lines the step removed,
     ``"matches"`` the matches of ``pattern`` in its input, ``"edit"`` changed characters.
+    ``redact`` keeps the removed text out of the audit: its examples name the category and
+    give a short hash of each removed line (:func:`line_hash`), never the words.
     """
 
     name: str
@@ -66,6 +69,7 @@ class Step:
     kind: StepKind
     description: str
     pattern: re.Pattern | None = None
+    redact: bool = False
 
 
 #: What the audit of :func:`strip_markup` counts (one match per comment, code element,
@@ -97,7 +101,8 @@ STEPS: dict[str, Step] = {
         Step("drop_about_widgets", drop_about_widgets, "lines", "'about us' widget"),
         Step("drop_image_captions", drop_image_captions, "lines", "image captions"),
         Step("drop_portal_navigation", drop_portal_navigation, "lines", "portal navigation and share widgets"),
-        Step("drop_spam_lines", drop_spam_lines, "lines", "spam keyword lines"),
+        Step("drop_spam_lines", drop_spam_lines, "lines", "spam keyword lines (shown as SHA-256 prefixes, not their words)",
+             redact=True),
         Step("drop_vertical_text", drop_vertical_text, "lines", "journal name and page number set vertically"),
         Step("drop_running_headers", drop_running_headers, "lines", "running page headers"),
         Step("mark_pdf_sections", mark_pdf_sections, "edit", "abstract, editor's note, footnotes, references, author note made sections"),
@@ -136,11 +141,29 @@ def _short(s: str, n: int = 60) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def line_hash(line: str) -> str:
+    """The first 12 hex digits of the SHA-256 of a removed line (whitespace-trimmed, UTF-8).
+
+    >>> line_hash("正文")
+    'd661c3d96d53'
+    """
+    return hashlib.sha256(line.strip().encode("utf-8")).hexdigest()[:12]
+
+
 def audit_step(step: Step, before: str, after: str) -> dict:
-    """Describe what one step did: characters before and after, items, examples."""
+    """Describe what one step did: characters before and after, items, examples.
+
+    The examples of a step with ``redact`` set are ``spam line sha256:HASH`` for every
+    removed line, so that the audit can be checked against the raw file without
+    reprinting what the line says.
+    """
     if step.kind == "lines":
         items = _removed_lines(before, after)
-        examples = [_short(i) for i in items[:3]]
+        if step.redact:
+            examples = [f"{step.name.removeprefix('drop_').removesuffix('_lines')} line sha256:{line_hash(i)}"
+                        for i in items]
+        else:
+            examples = [_short(i) for i in items[:3]]
         n = len(items)
     elif step.kind == "matches":
         found = step.pattern.findall(before) if step.pattern is not None else []

@@ -4,7 +4,10 @@ A reader labels topics after seeing them; ``data/topic_labels.yml`` keeps each l
 with the model, K and top terms it was written for and a one-line rationale. A label is
 shown only while its topic still has those terms (:func:`apply_labels`), so a refit that
 changes the topics can never leave a label on the wrong one. :func:`label_stub` writes the
-entries to fill in for a new fit.
+entries to fill in for a new fit; :func:`label_template` (``aidiscourse topics labels``)
+fits a model and K on the project's passages and writes those entries with what a reader
+needs to label them: each topic's top terms with pinyin and gloss and its two most
+representative passages.
 """
 from __future__ import annotations
 
@@ -83,7 +86,8 @@ def apply_labels(terms: pd.DataFrame, labels: Sequence[dict], *, k: int, min_ove
     """
     model = str(terms.model.iloc[0])
     fitted = {t: list(g.sort_values("rank").term) for t, g in terms.groupby("topic")}
-    candidates = [e for e in labels if str(e["model"]) == model and int(e["k"]) == k]
+    # an entry whose label is still empty (a template not yet filled in) labels nothing
+    candidates = [e for e in labels if str(e["model"]) == model and int(e["k"]) == k and str(e["label"] or "").strip()]
     pairs = []
     for ci, entry in enumerate(candidates):
         stored = set(map(str, entry["top_terms"]))
@@ -117,6 +121,75 @@ def label_stub(terms: pd.DataFrame, k: int) -> str:
                 "top_terms": list(g.sort_values("rank").term), "label": "", "rationale": ""}
                for t, g in terms.groupby("topic")]
     return yaml.safe_dump({"labels": entries}, allow_unicode=True, sort_keys=False)
+
+
+TEMPLATE_HEADER = """\
+# Labels to write for the topics of {model} with K = {k}, fitted on the project's passages
+# (seed {seed}, topics numbered from the most to the least prevalent, as in
+# notebooks/03_topics.md). For each topic, read its top terms and passages, then fill in
+# `label` (a few words) and `rationale` (one line: which terms and passages support it),
+# and copy the entries into the `labels` list of data/topic_labels.yml. `glosses` and
+# `passages` are there to read; data/topic_labels.yml needs only model, k, topic,
+# top_terms, label and rationale.
+"""
+
+
+def template_path(paths: Paths, model: str, k: int) -> Path:
+    """Where ``aidiscourse topics labels`` writes by default: ``data/topic_labels_MODEL_kK.yml``."""
+    return paths.root / "data" / f"topic_labels_{model}_k{k}.yml"
+
+
+def label_template(paths: Paths | None = None, *, model: str, k: int, n_passages: int = 2) -> str:
+    """A labels file to fill in for ``model`` at ``k`` topics, as YAML text.
+
+    The model is fitted as the chapter fits it (the first seed of the search, the chapter's
+    term matrix) on the prepared passages, so the top terms match those the chapter shows
+    for that model and K. Each entry has the fields of ``data/topic_labels.yml`` (model, k,
+    topic, top_terms, label and rationale left empty) and, to read while labelling,
+    ``glosses`` (each top term with pinyin and gloss) and ``passages`` (id and text of the
+    ``n_passages`` passages that load most on the topic).
+
+    Raises
+    ------
+    AidiscourseError
+        If ``model`` is unknown, ``k`` is below 2 or above the number of passages, or the
+        corpus is not prepared.
+    """
+    from aidiscourse.analyses.topics import inspect, selection
+    from aidiscourse.analyses.topics.model import MODELS, fit_topics, order_by_prevalence, term_matrix
+    from aidiscourse.corpus import passages
+    from aidiscourse.report.glossary import glossed
+
+    paths = paths or project_paths()
+    if model not in MODELS:
+        raise fail(f"unknown model {model!r}; known: {', '.join(MODELS)}")
+    units = passages.load_passages(paths)
+    if not 2 <= k <= len(units):
+        raise fail(f"K must be between 2 and the number of passages ({len(units)}), got {k}")
+    tm = term_matrix(units.terms)
+    seed = selection.seeds(1)[0]
+    fit = order_by_prevalence(fit_topics(tm, k, model=model, random_state=seed), tm.lengths)
+    terms = inspect.topic_terms(fit, tm.vocabulary)
+    rep = inspect.representative_passages(fit, units, n=n_passages, min_terms=passages.MIN_TERMS, max_chars=400)
+    entries = []
+    for t, g in terms.groupby("topic"):
+        top = [str(x) for x in g.sort_values("rank").term]
+        shown = rep[rep.topic == t]
+        entries.append({"model": model, "k": int(k), "topic": int(t), "top_terms": top, "label": "", "rationale": "",
+                        "glosses": [glossed(x, paths=paths) for x in top],
+                        "passages": [{"id": str(r.passage_id), "text": str(r.text)} for r in shown.itertuples()]})
+    body = yaml.safe_dump({"labels": entries}, allow_unicode=True, sort_keys=False, width=100)
+    return TEMPLATE_HEADER.format(model=model, k=k, seed=seed) + body
+
+
+def write_label_template(path: str | Path, text: str, *, force: bool = False) -> Path:
+    """Write a :func:`label_template`; an existing file is replaced only with ``force``."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise fail(f"{path} exists; pass --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def topic_names(labels: pd.DataFrame, *, n_terms: int = 3) -> dict[int, str]:
