@@ -28,7 +28,7 @@ def _topic_color(names: dict[int, str], *, title: str = "topic"):
     order = _name_order(names)
     colours = [TOPIC_COLOURS[i % len(TOPIC_COLOURS)] for i in range(len(order))]
     return alt.Color("name:N", sort=order, scale=alt.Scale(domain=order, range=colours), title=title,
-                     legend=alt.Legend(orient="bottom", columns=2, labelLimit=400, symbolType="square"))
+                     legend=alt.Legend(orient="bottom", columns=2, labelLimit=320, symbolType="square"))
 
 
 #: Width of each panel of the selection chart: two a row, with their axes and the legend, in a page.
