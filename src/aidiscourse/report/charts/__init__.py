@@ -22,8 +22,8 @@ MAX_DOCUMENT_PANELS = 12
 FACET_COLUMNS = 3
 #: Rows Altair embeds in a spec before it refuses (its default ``max_rows``).
 MAX_CHART_ROWS = 5000
-#: Width in pixels a chart may use: at a 1,000 px window the book's text column is 788 px.
-PAGE_WIDTH = 760
+#: Width in pixels a chart may use: at a 1,000 px window a chapter's output area is 724 px wide.
+PAGE_WIDTH = 690
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from aidiscourse.report.charts import MAX_DOCUMENT_PANELS, Selection, spread_sel
 from aidiscourse.report.charts.term_frequency import doc_colours
 
 #: Size of the correspondence map in pixels (fixed, so that labels can be placed without overlap).
-MAP_WIDTH, MAP_HEIGHT = 620, 440
+MAP_WIDTH, MAP_HEIGHT = 600, 440
 #: Font size of the term labels on the map.
 TERM_FONT = 11
 

@@ -314,6 +314,6 @@ def concept_role_chart(role_rates: pd.DataFrame, docs: Sequence[str], *, labels:
         color=alt.Color("role:N", scale=alt.Scale(range=PALETTE[5:9]), title="role"),
         tooltip=["doc_id", "role", "label", "count", alt.Tooltip("per_10k:Q", format=".1f"),
                  alt.Tooltip("ci_low:Q", format=".1f"), alt.Tooltip("ci_high:Q", format=".1f")],
-    ).properties(width=560, height=130).facet(
+    ).properties(width=PAGE_WIDTH - 200, height=130).facet(
         row=alt.Row("doc_id:N", title=None, sort=selection.documents)
     ).resolve_scale(xOffset="independent").properties(title=titled("Concept families by speaker role", selection))

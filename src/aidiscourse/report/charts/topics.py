@@ -32,7 +32,7 @@ def _topic_color(names: dict[int, str], *, title: str = "topic"):
 
 
 #: Width of each panel of the selection chart: two a row, with their axes and the legend, in a page.
-SELECTION_PANEL = 280
+SELECTION_PANEL = 250
 
 
 def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int], runner_up: tuple[str, int] | None = None):
@@ -123,7 +123,7 @@ def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = FA
         )
         .properties(width=panel_width(cols, gap=95), height=160)
         .facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None,
-                               header=alt.Header(labelLimit=panel_width(cols, gap=95) + 60, labelFontSize=11)),
+                               header=alt.Header(labelLimit=panel_width(cols, gap=95), labelFontSize=11)),
                columns=cols)
         # each panel draws its own axes, so a short last row leaves no axis under an empty slot
         .resolve_scale(y="independent").resolve_axis(x="independent")
@@ -218,7 +218,7 @@ def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "d
         base.mark_point(filled=True, size=40).encode(x="proportion:Q", color=color, tooltip=tooltip),
     ).properties(width=panel_width(cols, gap=110), height=alt.Step(16))
     chart = layer.facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None,
-                                        header=alt.Header(labelLimit=panel_width(cols, gap=110) + 80, labelFontSize=11)),
+                                        header=alt.Header(labelLimit=panel_width(cols, gap=110) + 40, labelFontSize=11)),
                         data=data, columns=cols).resolve_axis(x="independent")
     return chart.properties(title=titled("Topic shares over seeds", selection)) if selection.partial else chart
 
