@@ -201,3 +201,12 @@ def test_map_labels_do_not_overlap():
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not (a[0] < b[2] - 1 and b[0] < a[2] - 1 and a[1] < b[3] - 1 and b[1] < a[3] - 1), (a, b)
+
+
+def test_every_document_on_the_map_keeps_its_label():
+    crowded = pd.DataFrame({"doc_id": [f"doc-{i}" for i in range(8)], "dim1": [0.0] * 8, "dim2": [0.0] * 8})
+    placed = synthesis.place_labels(crowded, label="doc_id", x="dim1", y="dim2", domain_x=(-1, 1), domain_y=(-1, 1),
+                                    width=200, height=100, always=True)
+    assert placed.placed.all()
+    assert not synthesis.place_labels(crowded, label="doc_id", x="dim1", y="dim2", domain_x=(-1, 1),
+                                      domain_y=(-1, 1), width=200, height=100).placed.all()

@@ -61,7 +61,7 @@ def _text_width(text: str, size: float) -> float:
 
 def place_labels(points: pd.DataFrame, *, label: str, x: str, y: str, domain_x: tuple[float, float],
                  domain_y: tuple[float, float], width: int, height: int, font: float = TERM_FONT,
-                 taken: list[tuple[float, float, float, float]] | None = None) -> pd.DataFrame:
+                 taken: list[tuple[float, float, float, float]] | None = None, always: bool = False) -> pd.DataFrame:
     """Positions for labels that neither overlap each other nor leave the plot.
 
     Labels are placed in row order (the most important first): centred on the point,
@@ -76,6 +76,8 @@ def place_labels(points: pd.DataFrame, *, label: str, x: str, y: str, domain_x: 
         The scales' domains; ``width`` and ``height`` the plot's size in pixels.
     taken : list of (x0, y0, x1, y1), optional
         Boxes in pixels already occupied (other labels, marks).
+    always : bool
+        Never leave a label out: one that fits nowhere goes above its point.
 
     Returns
     -------
@@ -89,12 +91,18 @@ def place_labels(points: pd.DataFrame, *, label: str, x: str, y: str, domain_x: 
     for text, px, py in zip(points[label], (points[x] - domain_x[0]) * sx, height - (points[y] - domain_y[0]) * sy):
         w, h = _text_width(str(text), font) + 2, font + 2
         spot = None
-        for cx, cy in ((px, py), (px + w / 2 + 5, py), (px - w / 2 - 5, py), (px, py - h), (px, py + h)):
+        candidates = [(px, py), (px + w / 2 + 8, py), (px - w / 2 - 8, py), (px, py - h), (px, py + h),
+                      (px + w / 2 + 8, py - h), (px - w / 2 - 8, py - h), (px + w / 2 + 8, py + h),
+                      (px - w / 2 - 8, py + h), (px, py - 2 * h), (px, py + 2 * h)]
+        for cx, cy in candidates:
             box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
             inside = box[0] >= 0 and box[1] >= 0 and box[2] <= width and box[3] <= height
             if inside and not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
                 spot = (cx, cy, box)
                 break
+        if spot is None and always:
+            cx, cy = px, max(h / 2, py - h)
+            spot = (cx, cy, (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
         if spot is None:
             out_x.append(float("nan"))
             out_y.append(float("nan"))
@@ -140,7 +148,7 @@ def correspondence_map(doc_map: pd.DataFrame, term_map: pd.DataFrame, share: Seq
     sx, sy = MAP_WIDTH / (dx[1] - dx[0]), MAP_HEIGHT / (dy[1] - dy[0])
     dots = [((x - dx[0]) * sx - 7, MAP_HEIGHT - (y - dy[0]) * sy - 7, (x - dx[0]) * sx + 7, MAP_HEIGHT - (y - dy[0]) * sy + 7)
             for x, y in zip(named.dim1, named.dim2)]
-    doc_labels = place_labels(named, label="doc_id", x="dim1", y="dim2", font=12, taken=dots, **size)
+    doc_labels = place_labels(named, label="doc_id", x="dim1", y="dim2", font=12, taken=dots, always=True, **size)
     taken = dots + [((x - dx[0]) * sx - _text_width(t, 12) / 2 - 1, MAP_HEIGHT - (y - dy[0]) * sy - 7,
                      (x - dx[0]) * sx + _text_width(t, 12) / 2 + 1, MAP_HEIGHT - (y - dy[0]) * sy + 7)
                     for t, x, y in zip(doc_labels.doc_id, doc_labels.label_x, doc_labels.label_y) if x == x]
