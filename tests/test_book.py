@@ -303,27 +303,11 @@ def narrow_browser():
     driver.quit()
 
 
-#: Charts known to be wider than a 1,000 px column, as "chapter/section-id#n" (the n-th
-#: chart of that section). Charts are being redrawn to fit; until then these cases are
-#: expected failures, and any other wide chart fails.
-KNOWN_WIDE_CHARTS = {
-    "02_term_frequency/frequencies#1",
-    "02_term_frequency/keyness-what-sets-each-document-apart#1",
-    "02_term_frequency/concept-families#1",
-    "03_topics/the-topics#1",
-    "03_topics/topics-per-document-and-per-speaker#1",
-    "03_topics/topics-per-document-and-per-speaker#2",
-    "03_topics/topics-per-document-and-per-speaker#3",
-    "03_topics/two-model-families-and-the-choice-of-k#1",
-    "03_topics/a-map-of-the-topics#1",
-    "04_sentiment/tone-along-each-document#1",
-}
-
 CHART_WIDTHS = """
 const seen = {};
 return [...document.querySelectorAll('.aid-chart')].map(c => {
   const svg = c.querySelector('svg');
-  const column = c.closest('article') || document.querySelector('main');
+  const column = c.parentElement;  // the cell's output area: what a reader sees without scrolling
   const section = c.closest('section[id]');
   const key = section ? section.id : '';
   seen[key] = (seen[key] || 0) + 1;
@@ -360,10 +344,7 @@ def test_charts_fit_a_1000px_column(narrow_browser, page):
     assert n_drawn == n_charts, f"{page.name}: {n_charts - n_drawn} charts not drawn"
     wide = {f"{page.stem}/{key}": (round(width), column)
             for key, width, column in narrow_browser.execute_script(CHART_WIDTHS) if width > column + 1}
-    unexpected = {k: v for k, v in wide.items() if k not in KNOWN_WIDE_CHARTS}
-    assert not unexpected, f"charts wider than their column (width, column px): {unexpected}"
-    if wide:
-        pytest.xfail(f"known wide charts, being redrawn to fit: {wide}")
+    assert not wide, f"charts wider than their column (width, column px): {wide}"
 
 
 def _anchor_state(driver, anchor):

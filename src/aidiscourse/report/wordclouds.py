@@ -15,6 +15,7 @@ import pandas as pd
 
 from aidiscourse.config import SEED
 from aidiscourse.errors import fail
+from aidiscourse.report.charts import MAX_DOCUMENT_PANELS, Selection
 from aidiscourse.report.render import cjk_font_path, configure_matplotlib, uncovered_characters
 
 #: Size of every cloud in pixels.
@@ -85,7 +86,7 @@ def uncovered_in_cloud(cloud) -> set[str]:
     return uncovered_characters("".join(drawn_words(cloud)))
 
 
-def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: int = 100) -> bytes:
+def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: int = 100, note: str = "") -> bytes:
     """Arrange fitted clouds in a grid with titles and return it as PNG bytes.
 
     Parameters
@@ -95,6 +96,9 @@ def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: 
         One title per cloud (Latin or Chinese; drawn with the CJK font).
     ncols : int
         Clouds per row.
+    dpi : int
+    note : str
+        A line above the grid (which documents are shown), if any.
 
     Returns
     -------
@@ -111,12 +115,16 @@ def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: 
     ncols = max(1, min(ncols, n))
     nrows = int(np.ceil(n / ncols))
     w, h = clouds[0].width, clouds[0].height
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * w / dpi, nrows * (h / dpi + 0.4)), dpi=dpi, squeeze=False)
+    top = 0.5 if note else 0.0
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * w / dpi, nrows * (h / dpi + 0.4) + top), dpi=dpi,
+                             squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, cloud, title in zip(axes.flat, clouds, titles):
         ax.imshow(cloud.to_array(), interpolation="bilinear")
         ax.set_title(title, fontsize=12)
+    if note:
+        fig.suptitle(note, fontsize=12)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
@@ -125,8 +133,12 @@ def cloud_grid(clouds: Sequence, titles: Sequence[str], *, ncols: int = 2, dpi: 
 
 
 def document_clouds(table: pd.DataFrame, weight: str, *, max_words: int = 80, ncols: int = 2,
-                    random_state: int = SEED) -> bytes:
+                    random_state: int = SEED, selection: Selection | None = None) -> bytes:
     """One cloud per document, sized by a column of a term table, in a grid (PNG bytes).
+
+    At most :data:`~aidiscourse.report.charts.MAX_DOCUMENT_PANELS` clouds are drawn: the
+    documents of ``selection``, or else the first ones of the table; the image then says
+    above the grid which documents it shows.
 
     Parameters
     ----------
@@ -139,13 +151,23 @@ def document_clouds(table: pd.DataFrame, weight: str, *, max_words: int = 80, nc
         See :func:`make_cloud`.
     ncols : int
         Clouds per row (:func:`cloud_grid`).
+    selection : Selection, optional
+        The documents to draw (:func:`aidiscourse.report.charts.select_documents`).
 
     Returns
     -------
     bytes
         A PNG image, documents in their order in ``table``, each titled with its id.
     """
-    groups = list(table.groupby("doc_id", sort=False))
-    clouds = [make_cloud(dict(zip(g["term"], g[weight])), max_words=max_words, random_state=random_state)
-              for _, g in groups]
-    return cloud_grid(clouds, [doc for doc, _ in groups], ncols=ncols)
+    present = list(dict.fromkeys(table["doc_id"]))
+    if selection is None:
+        selection = Selection(present[:MAX_DOCUMENT_PANELS], len(present),
+                              "" if len(present) <= MAX_DOCUMENT_PANELS else
+                              f"Shown: the first {MAX_DOCUMENT_PANELS} of {len(present):,} documents.")
+    chosen = [d for d in present if d in set(selection.documents)][:MAX_DOCUMENT_PANELS]
+    if not chosen:
+        raise fail("no document of the selection has terms to draw in a word cloud")
+    groups = {doc: g for doc, g in table[table["doc_id"].isin(chosen)].groupby("doc_id", sort=False)}
+    clouds = [make_cloud(dict(zip(groups[d]["term"], groups[d][weight])), max_words=max_words,
+                         random_state=random_state) for d in chosen]
+    return cloud_grid(clouds, chosen, ncols=ncols, note=selection.note)

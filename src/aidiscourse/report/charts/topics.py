@@ -9,6 +9,14 @@ import altair as alt
 import pandas as pd
 
 from aidiscourse.analyses.topics.model import MODELS
+from aidiscourse.report.charts import (
+    FACET_COLUMNS, Selection, binned_counts, facet_columns, panel_width, select_documents, spread_selection, titled,
+)
+
+#: Topic colours: Tableau 10 (colour-blind safe), then black and a light green, which differ
+#: from all ten; beyond twelve topics colours repeat and the topic number tells them apart.
+TOPIC_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+                 "#9c755f", "#bab0ac", "#000000", "#8cd17d"]
 
 
 def _name_order(names: dict[int, str]) -> list[str]:
@@ -18,9 +26,13 @@ def _name_order(names: dict[int, str]) -> list[str]:
 
 def _topic_color(names: dict[int, str], *, title: str = "topic"):
     order = _name_order(names)
-    scheme = "tableau10" if len(order) <= 10 else "tableau20"
-    return alt.Color("name:N", sort=order, scale=alt.Scale(domain=order, scheme=scheme), title=title,
-                     legend=alt.Legend(labelLimit=360))
+    colours = [TOPIC_COLOURS[i % len(TOPIC_COLOURS)] for i in range(len(order))]
+    return alt.Color("name:N", sort=order, scale=alt.Scale(domain=order, range=colours), title=title,
+                     legend=alt.Legend(orient="bottom", columns=2, labelLimit=320, symbolType="square"))
+
+
+#: Width of each panel of the selection chart: two a row, with their axes and the legend, in a page.
+SELECTION_PANEL = 250
 
 
 def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int], runner_up: tuple[str, int] | None = None):
@@ -63,14 +75,14 @@ def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int], runner_up:
                                           tooltip=tooltip)
         + base.mark_errorbar().encode(y=alt.Y("low:Q", title=None), y2="high:Q")
         + ring.encode(y="coherence_npmi:Q") + second.encode(y="coherence_npmi:Q") + cross.encode(y="coherence_npmi:Q")
-    ).properties(width=260, height=220, title="Coherence")
+    ).properties(width=SELECTION_PANEL, height=220, title="Coherence")
     stability = (
         base.mark_line(point=True).encode(y=alt.Y("stability:Q", title="stability (matched cosine across seeds)",
                                                   scale=alt.Scale(zero=False)), tooltip=tooltip)
         + ring.encode(y="stability:Q") + second.encode(y="stability:Q") + cross.encode(y="stability:Q")
-    ).properties(width=260, height=220, title="Stability")
+    ).properties(width=SELECTION_PANEL, height=220, title="Stability")
     if "coherence_heldout" not in data:
-        return alt.hconcat(coherence, stability)
+        return alt.hconcat(coherence, stability).configure_legend(orient="bottom")
     halves = data.melt(id_vars=["model", "k"], value_vars=["coherence_fitted_half", "coherence_heldout"],
                        var_name="measured", value_name="npmi")
     halves["measured"] = halves.measured.map({"coherence_fitted_half": "fitted half", "coherence_heldout": "other half"})
@@ -80,12 +92,12 @@ def selection_chart(selection: pd.DataFrame, chosen: tuple[str, int], runner_up:
         color=alt.Color("model:N", sort=list(MODELS), title="model"),
         strokeDash=alt.StrokeDash("measured:N", sort=["fitted half", "other half"], title="passages"),
         tooltip=["model", "k", "measured", alt.Tooltip("npmi:Q", format=".3f")],
-    ).properties(width=260, height=220, title="Coherence on unseen passages")
+    ).properties(width=SELECTION_PANEL, height=220, title="Coherence on unseen passages")
     # two panels a row keeps the chart inside a 1,000 px page
-    return alt.vconcat(alt.hconcat(coherence, stability), heldout)
+    return alt.vconcat(alt.hconcat(coherence, stability), heldout).configure_legend(orient="bottom")
 
 
-def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = 5):
+def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = FACET_COLUMNS):
     """Top terms of each topic with their weights, one small panel per topic.
 
     Parameters
@@ -96,27 +108,48 @@ def terms_chart(terms: pd.DataFrame, names: dict[int, str], *, columns: int = 5)
     names : dict of int -> str
         Display name of each topic.
     columns : int
-        Panels per row.
+        Most panels a row.
     """
     data = terms.assign(name=terms.topic.map(names))
+    cols = min(columns, facet_columns(len(names)))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
             x=alt.X("weight:Q", title="weight in topic"),
             y=alt.Y("term:N", sort=alt.EncodingSortField("rank", order="ascending"), title=None),
-            color=alt.Color("name:N", legend=None, sort=_name_order(names),
-                            scale=alt.Scale(scheme="tableau10" if len(names) <= 10 else "tableau20")),
+            color=_topic_color(names).legend(None),
             tooltip=["name", "rank", "term", alt.Tooltip("weight:Q", format=".4f")],
         )
-        .properties(width=150, height=160)
-        .facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None), columns=columns)
-        .resolve_scale(y="independent")
+        .properties(width=panel_width(cols, gap=95), height=160)
+        .facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None,
+                               header=alt.Header(labelLimit=panel_width(cols, gap=95), labelFontSize=11)),
+               columns=cols)
+        # each panel draws its own axes, so a short last row leaves no axis under an empty slot
+        .resolve_scale(y="independent").resolve_axis(x="independent")
     )
+
+
+def _select_groups(proportions: pd.DataFrame, group: str) -> Selection:
+    """The groups with the least and the most concentrated topic mixtures (largest share of
+    one topic), when there are more than :data:`~aidiscourse.report.charts.MAX_DOCUMENT_PANELS`."""
+    largest = proportions.groupby(group, sort=False)["proportion"].max()
+    selection = spread_selection(largest, criterion="largest share of one topic")
+    if not selection.partial:
+        return Selection(list(largest.index), len(largest), "")
+    return Selection(selection.documents, selection.total, selection.note.replace("documents", f"{_noun(group)}s"))
+
+
+def _noun(group: str) -> str:
+    return "document" if group == "doc_id" else "speaker" if group == "group" else group
 
 
 def stacked_chart(proportions: pd.DataFrame, names: dict[int, str], *, group: str = "doc_id", title: str = ""):
     """Stacked bars of topic proportions, one bar per group (rows in the table's order).
+
+    Above :data:`~aidiscourse.report.charts.MAX_DOCUMENT_PANELS` groups, the bars are those
+    with the most mixed and the most concentrated topics, under one bar of the mean over
+    all groups.
 
     Parameters
     ----------
@@ -129,25 +162,36 @@ def stacked_chart(proportions: pd.DataFrame, names: dict[int, str], *, group: st
         The column with one bar per value.
     title : str
     """
-    data = proportions.assign(name=proportions.topic.map(names))
+    selection = _select_groups(proportions, group)
+    data = proportions[proportions[group].isin(selection.documents)][[group, "topic", "proportion"]]
+    extra = ""
+    if selection.partial:
+        label = f"mean of all {selection.total:,} {_noun(group)}s"
+        mean = proportions.groupby("topic", as_index=False)["proportion"].mean().assign(**{group: label})
+        data = pd.concat([mean, data], ignore_index=True)
+        extra = f"The first bar is the {label}."
+    data = data.assign(name=data.topic.map(names))
     order = list(dict.fromkeys(data[group]))
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y(f"{group}:N", sort=order, title=None),
+            y=alt.Y(f"{group}:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
             x=alt.X("proportion:Q", stack="normalize", title="share of the group's modelled terms",
                     axis=alt.Axis(format="%")),
             color=_topic_color(names),
             order=alt.Order("topic:Q"),
             tooltip=[group, "name", alt.Tooltip("proportion:Q", format=".1%")],
         )
-        .properties(width=460, height=alt.Step(22), title=title)
+        .properties(width="container", height=alt.Step(22), title=titled(title, selection, extra=extra))
     )
 
 
-def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "doc_id", columns: int = 5):
+def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "doc_id", columns: int = FACET_COLUMNS):
     """Each group's share of each topic in the reference run (dot) and its range over seeds (bar).
+
+    Above :data:`~aidiscourse.report.charts.MAX_DOCUMENT_PANELS` groups, the rows are the
+    groups whose shares move most over seeds (the widest range).
 
     Parameters
     ----------
@@ -158,11 +202,13 @@ def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "d
         Display name of each topic (one panel each).
     group : str
     columns : int
-        Panels per row.
+        Most panels a row.
     """
-    data = spread.assign(name=spread.topic.map(names))
-    order = list(dict.fromkeys(data[group]))
-    base = alt.Chart().encode(y=alt.Y(f"{group}:N", sort=order, title=None))
+    widest = (spread.high - spread.low).groupby(spread[group], sort=False).max()
+    selection = select_documents(widest, criterion="whose shares move most over seeds")
+    data = spread[spread[group].isin(selection.documents)].assign(name=lambda t: t.topic.map(names))
+    cols = min(columns, facet_columns(len(names)))
+    base = alt.Chart().encode(y=alt.Y(f"{group}:N", sort=selection.documents, title=None))
     tooltip = [group, "name", alt.Tooltip("proportion:Q", format=".1%"), alt.Tooltip("low:Q", format=".1%"),
                alt.Tooltip("high:Q", format=".1%")]
     color = _topic_color(names).legend(None)
@@ -170,14 +216,19 @@ def spread_chart(spread: pd.DataFrame, names: dict[int, str], *, group: str = "d
         base.mark_rule(strokeWidth=3, opacity=0.5).encode(x=alt.X("low:Q", title="share", axis=alt.Axis(format="%")),
                                                           x2="high:Q", color=color),
         base.mark_point(filled=True, size=40).encode(x="proportion:Q", color=color, tooltip=tooltip),
-    ).properties(width=150, height=alt.Step(16))
-    return layer.facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None,
-                                       header=alt.Header(labelLimit=170, labelFontSize=11)),
-                       data=data, columns=columns)
+    ).properties(width=panel_width(cols, gap=110), height=alt.Step(16))
+    chart = layer.facet(facet=alt.Facet("name:N", sort=_name_order(names), title=None,
+                                        header=alt.Header(labelLimit=panel_width(cols, gap=110) + 40, labelFontSize=11)),
+                        data=data, columns=cols).resolve_axis(x="independent")
+    return chart.properties(title=titled("Topic shares over seeds", selection)) if selection.partial else chart
 
 
 def distance_heatmap(distances: pd.DataFrame, *, by: str = "doc_id", title: str = ""):
     """Heatmap of pairwise Jensen-Shannon distances, values written in the cells.
+
+    Above :data:`~aidiscourse.report.charts.MAX_DOCUMENT_PANELS` documents, the heatmap
+    shows the most typical and the most distinct documents (smallest and largest mean
+    distance to the others), beside a histogram of all pairwise distances.
 
     Parameters
     ----------
@@ -187,25 +238,35 @@ def distance_heatmap(distances: pd.DataFrame, *, by: str = "doc_id", title: str 
     by : str
     title : str
     """
-    order = list(dict.fromkeys(distances[f"{by}_a"]))
-    base = alt.Chart(distances).encode(
-        x=alt.X(f"{by}_b:N", sort=order, title=None),
-        y=alt.Y(f"{by}_a:N", sort=order, title=None),
+    a, b = f"{by}_a", f"{by}_b"
+    others = distances[distances[a] != distances[b]]
+    selection = spread_selection(others.groupby(a, sort=False).distance.mean(), criterion="mean distance to the others")
+    order = [d for d in dict.fromkeys(distances[a]) if d in set(selection.documents)]
+    shown = distances[distances[a].isin(order) & distances[b].isin(order)]
+    base = alt.Chart(shown).encode(
+        x=alt.X(f"{b}:N", sort=order, title=None),
+        y=alt.Y(f"{a}:N", sort=order, title=None),
     )
-    tooltip = [f"{by}_a", f"{by}_b", alt.Tooltip("distance:Q", format=".3f")]
+    tooltip = [a, b, alt.Tooltip("distance:Q", format=".3f")]
     tooltip += [alt.Tooltip(f"{c}:Q", format=".3f") for c in ("low", "high") if c in distances.columns]
     rect = base.mark_rect().encode(
         color=alt.Color("distance:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="JS distance"),
         tooltip=tooltip,
     )
-    chart = rect
-    if len(order) <= 15:
-        chart = rect + base.mark_text(fontSize=11).encode(
-            text=alt.Text("distance:Q", format=".2f"),
-            color=alt.condition("datum.distance > 0.5", alt.value("white"), alt.value("black")),
-        )
-    size = max(180, min(600, 40 * len(order)))
-    return chart.properties(width=size, height=size, title=title)
+    chart = rect + base.mark_text(fontSize=11).encode(
+        text=alt.Text("distance:Q", format=".2f"),
+        color=alt.condition("datum.distance > 0.5", alt.value("white"), alt.value("black")),
+    )
+    size = max(180, min(480, 40 * len(order)))
+    chart = chart.properties(width=size, height=size)
+    if not selection.partial:
+        return chart.properties(title=titled(title))
+    pairs = others[others[a] < others[b]]
+    histogram = alt.Chart(binned_counts(pairs.distance, bins=25, value_range=(0.0, 1.0))).mark_bar(color="#9ecae1").encode(
+        x=alt.X("start:Q", title=f"JS distance, all {len(pairs):,} pairs", scale=alt.Scale(domain=[0, 1])), x2="end:Q",
+        y=alt.Y("count:Q", title="pairs"), tooltip=["start", "end", "count"],
+    ).properties(width=size, height=120)
+    return alt.vconcat(histogram, chart).properties(title=titled(title, selection))
 
 
 def map_chart(topic_map_table: pd.DataFrame, names: dict[int, str]):
@@ -231,7 +292,7 @@ def map_chart(topic_map_table: pd.DataFrame, names: dict[int, str]):
     )
     text = base.mark_text(fontSize=11, dy=0).encode(text="topic:N")
     title = "Topics by distance between their term distributions"
-    return (circles + text).properties(width=400, height=360, title=title)
+    return (circles + text).properties(width="container", height=360, title=title)
 
 
 def agreement_chart(similarity: pd.DataFrame, names_a: dict[int, str], names_b: dict[int, str], *,
