@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aidiscourse.corpus.extract import (cached_extract, detect_format, extract, extract_docx, extract_pdf,
-                                        repair_radicals)
+from aidiscourse.corpus.extract import cached_extract, detect_format, extract, extract_docx, extract_pdf
+from aidiscourse.corpus.radicals import repair_radicals
 from aidiscourse.errors import AidiscourseError
 
 PARAGRAPHS = [

