@@ -218,7 +218,14 @@ def square(long: pd.DataFrame, method: str) -> pd.DataFrame:
     return D
 
 
-def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, random_state: int = SEED) -> tuple[float, float, int]:
+#: Up to this many documents the Mantel test enumerates every permutation (exact p-values).
+MANTEL_EXACT_MAX = 8
+#: Random permutations of the Mantel test above :data:`MANTEL_EXACT_MAX` documents.
+MANTEL_PERMUTATIONS = 9999
+
+
+def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = MANTEL_PERMUTATIONS,
+           random_state: int = SEED) -> tuple[float, float, int]:
     """Mantel test of two distance matrices: Spearman rho of their pairs and a one-sided
     permutation p-value (permuting the documents of ``b``).
 
@@ -237,7 +244,7 @@ def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = 9999, rand
     va = squareform(A, checks=False)
     rho_obs = spearmanr(va, squareform(B, checks=False)).statistic
     n = len(common)
-    if n <= 8:
+    if n <= MANTEL_EXACT_MAX:
         perms = itertools.permutations(range(n))
         total = 0
         hits = 0
