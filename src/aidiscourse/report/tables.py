@@ -30,6 +30,8 @@ def format_p(p: float) -> str:
     """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "–"
+    if isinstance(p, str):  # formatted already
+        return p
     if p < 0.001:
         return "< 0.001"
     return f"{p:.3f}" if p < 0.1 else f"{p:.2f}"
