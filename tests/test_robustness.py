@@ -129,6 +129,21 @@ def test_components_are_deterministic_and_respect_the_setting(inputs):
     assert "新质生产力" in counts_on.columns and "新质生产力" not in counts_off.columns
     dropped = a.get("tone", grid.baseline(), "feng-2024")
     assert "feng-2024" not in set(dropped.doc_id)
+    group = a.get("tone", grid.baseline(), ("feng-2024", "xu-2026"))  # a leave-out group of a large corpus
+    assert set(group.doc_id) == set(a.get("tone", grid.baseline()).doc_id) - {"feng-2024", "xu-2026"}
+
+
+def test_large_corpora_leave_documents_out_in_seeded_groups():
+    from aidiscourse.analyses.robustness import ledger
+
+    few = [f"d{i:03d}" for i in range(ledger.LEAVE_ONE_OUT_MAX)]
+    assert ledger.leave_out_sets(few) == few and ledger.leave_out_name(few[0]) == "without d000"
+    many = [f"d{i:03d}" for i in range(500)]
+    groups = ledger.leave_out_sets(many)
+    assert len(groups) == ledger.LEAVE_OUT_GROUPS and sorted(d for g in groups for d in g) == many
+    assert groups == ledger.leave_out_sets(many) != ledger.leave_out_sets(many, random_state=1)  # seeded
+    assert ledger.leave_out_name(groups[2], 2) == "without group 3 (50 documents)"
+    assert C._named(groups[0], groups[0][3]) and not C._named(groups[0], groups[1][0])
 
 
 @pytest.mark.book

@@ -52,6 +52,9 @@ TARGET_ZH = {"state": "国家与规划", "market": "市场与企业", "west": "�
 
 
 def _named(drop, *docs) -> bool:
+    """Whether the left-out document (or group, a tuple) takes away one of ``docs``."""
+    if isinstance(drop, tuple):
+        return any(d in drop for d in docs)
     return drop is not None and drop in docs
 
 

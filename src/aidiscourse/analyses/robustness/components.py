@@ -71,7 +71,10 @@ class Inputs:
         self.docs = list(dict.fromkeys(self.sentences["doc_id"]))
 
 
-def _rows(inputs: Inputs, drop: str | None) -> np.ndarray:
+def _rows(inputs: Inputs, drop: str | tuple | None) -> np.ndarray:
+    # ``drop``: a document id, or a group of them (see ``ledger.leave_out_sets``)
+    if isinstance(drop, tuple):
+        return (~inputs.sentences["doc_id"].isin(drop)).to_numpy()
     return (inputs.sentences["doc_id"] != drop).to_numpy()
 
 
