@@ -5,6 +5,7 @@ Enabled in ``_config.yml`` under ``sphinx: extra_extensions``.
 """
 from __future__ import annotations
 
+import html
 import shutil
 import subprocess
 from importlib.metadata import PackageNotFoundError, version
@@ -150,6 +151,13 @@ def _always_reread(app, env, added, changed, removed):
     return sorted(forced)
 
 
+def _escape_page_title(app, pagename, templatename, context, doctree):
+    """sphinx-book-theme sets ``pagetitle`` to the title's plain text and prints it unescaped
+    in the page's print header: a document title with markup would become live HTML there."""
+    if "pagetitle" in context:
+        context["pagetitle"] = html.escape(str(context["pagetitle"]), quote=True)
+
+
 def setup(app):
     # the texts: reader pages, the Texts page, the concordance, the downloads
     app.setup_extension("aidiscourse.report.reader_pages")
@@ -157,6 +165,7 @@ def setup(app):
     app.connect("env-get-outdated", _always_reread)
     app.connect("config-inited", _config_inited)
     app.connect("html-page-context", _drop_thebe)
+    app.connect("html-page-context", _escape_page_title, priority=900)  # after the theme sets it
     app.connect("source-read", _source_read)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": book_version()}
