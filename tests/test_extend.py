@@ -117,5 +117,7 @@ def test_the_book_builds_with_thirty_more_documents(tmp_path):
         text = page.read_text(encoding="utf-8")
         assert "gen-29" in text, f"{page.name} does not show the generated documents"
         specs = re.findall(r"vegaEmbed\(el,(\{.*?\}),\{actions", text)
+        if page.name.startswith("00_"):  # the findings page answers in words and quotes
+            continue
         assert specs, f"{page.name} has no chart"
         assert max(len(spec) for spec in specs) < 3_000_000, f"{page.name} has an oversized chart"
