@@ -1,19 +1,19 @@
-"""A fork that brings its own files builds: a PDF, a Word file, a web page and a Markdown
-file, each added in one command, a document added twice, and metadata carrying HTML,
-an ``onerror`` attribute and MyST roles, all in one build of the book. Slow: it builds a
+"""A fork that brings its own files builds: a PDF, a Word file, a web page, a Markdown
+file and a plain-text op-ed with HTML-looking fragments, each added in one command, a
+document added twice, and metadata carrying HTML, an ``onerror`` attribute and MyST roles,
+all in one build of the book (one build serves every check, to keep the suite short). Slow: it builds a
 copy of the book."""
 from __future__ import annotations
 
 import re
 import shutil
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 import yaml
 
 from conftest import run_cli
-from test_extend import build_book, copy_project, corpus_sentences
+from test_extend import build_book, check_sixth_document, copy_project, corpus_sentences, sixth_document
 from test_extract import article_html, print_pdf, write_docx
 from test_markup import LAW
 
@@ -76,6 +76,8 @@ def test_a_fork_with_every_format_a_duplicate_and_hostile_metadata_builds(tmp_pa
     md.write_bytes(LAW.read_bytes())
     repost = files / "repost.txt"
     shutil.copy2(root / "data" / "raw" / "tian-2025.txt", repost)
+    oped = files / "new-oped.txt"
+    sixth_document(oped)  # an op-ed whose text carries HTML-looking fragments
 
     adds = [
         [str(pdf), "--id", "pdf-2026", "--person", "某作者:author", "--date", "2026", "--venue", "某刊"],
@@ -83,6 +85,8 @@ def test_a_fork_with_every_format_a_duplicate_and_hostile_metadata_builds(tmp_pa
          "--venue", HOSTILE_VENUE, "--date", "2026-02", "--licence", "<i>CC</i> {sup}`x`"],
         [str(html), "--id", "web-2026", "--person", "某记者:author", "--date", "2026-01", "--venue", "某网站"],
         [str(md), "--id", "law-2018", "--person", "全国人民代表大会常务委员会:author", "--date", "2018-04-27", "--venue", "法律"],
+        [str(oped), "--id", "fork-2026", "--title", "人工智能与制度：一篇新评论", "--source-type", "article",
+         "--person", "某作者:author", "--date", "2026-03"],
         [str(repost), "--id", "tian-repost", "--title", "转载", "--person", "田堃:author", "--date", "2025", "--venue", "转载",
          "--allow-duplicate"],
     ]
@@ -96,7 +100,8 @@ def test_a_fork_with_every_format_a_duplicate_and_hostile_metadata_builds(tmp_pa
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     assert "RuntimeWarning" not in built.stdout + built.stderr
 
-    new_ids = ["pdf-2026", "word-2026", "web-2026", "law-2018", "tian-repost"]
+    check_sixth_document(root, "fork-2026")
+    new_ids = ["pdf-2026", "word-2026", "web-2026", "law-2018", "tian-repost", "fork-2026"]
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     chapters = [c["file"] for part in toc["parts"] for c in part["chapters"] if c["file"].startswith("notebooks/")]
     out = root / "_build" / "html"
