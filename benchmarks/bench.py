@@ -100,14 +100,10 @@ print(json.dumps({"seconds": time.perf_counter() - t, "cpu": time.process_time()
 CPU: dict[tuple[str, ...], float] = {}
 
 
-def run_measured(code: str, *args: str) -> tuple[float, float]:
-    """Run ``code`` in a fresh Python; return (its reported seconds, peak MB of its process tree).
-
-    The CPU seconds of its main process are kept in :data:`CPU` under ``args``.
-    """
+def tree_peak(proc: subprocess.Popen, *, interval: float) -> int:
+    """Poll ``proc`` until it ends; return the peak resident memory (bytes) of its process tree."""
     import psutil
 
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
     ps, peak = psutil.Process(proc.pid), 0
     while proc.poll() is None:
         try:
@@ -115,7 +111,18 @@ def run_measured(code: str, *args: str) -> tuple[float, float]:
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.Error:
             pass
-        time.sleep(0.05)
+        time.sleep(interval)
+    return peak
+
+
+def run_measured(code: str, *args: str) -> tuple[float, float]:
+    """Run ``code`` in a fresh Python; return (its reported seconds, peak MB of its process tree).
+
+    The CPU seconds of its main process are kept in :data:`CPU` under ``args``.
+    """
+
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
+    peak = tree_peak(proc, interval=0.05)
     out, _ = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"benchmark step failed: {args}")
@@ -254,18 +261,8 @@ def build_steps(bin_dir: Path) -> list[list[str]]:
 
 def run_tree_peak(cmd: list[str], *, cwd: Path, env: dict, log) -> tuple[float, int]:
     """Run ``cmd``; return the peak resident memory (MB) of its process tree and its exit status."""
-    import psutil
-
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    ps, peak = psutil.Process(proc.pid), 0
-    while proc.poll() is None:
-        try:
-            tree = [ps, *ps.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.1)
-    return peak / 2**20, proc.returncode
+    return tree_peak(proc, interval=0.1) / 2**20, proc.returncode
 
 
 CHAPTER_TIME = re.compile(r"notebooks/(\d\d_\w+)\.md: Executed notebook in ([\d.]+) seconds")
