@@ -395,6 +395,24 @@ def test_unlabelled_documents_carry_the_bias_spread():
     assert out.loc["d3", "ci_high"] - out.loc["d3", "ci_low"] >= plain.loc["d3", "ci_high"] - plain.loc["d3", "ci_low"]
 
 
+def test_a_large_corpus_is_scored_on_a_cluster_sample_of_each_unlabelled_document():
+    from aidiscourse.analyses.sentiment.measure import tone_sample
+
+    df, _ = _toy_tone(n_docs=6, per_doc=60)  # 20 paragraphs of 3 sentences per document
+    assert tone_sample(df, {"d0"}, max_sentences=len(df)).all()
+    keep = tone_sample(df, {"d0"}, max_sentences=110, random_state=SEED)
+    assert keep[df.doc_id == "d0"].all()  # a labelled document stays whole
+    kept = df[keep & (df.doc_id != "d0")]
+    # the same share of paragraphs in every other document, whole paragraphs only
+    assert kept.groupby("doc_id").unit.nunique().tolist() == [3] * 5
+    assert (kept.groupby("unit").size() == 3).all()
+    assert np.array_equal(keep, tone_sample(df, {"d0"}, max_sentences=110, random_state=SEED))
+    # a document's draw does not move when another document is added or removed
+    fewer = df[df.doc_id != "d5"].reset_index(drop=True)
+    assert set(kept[kept.doc_id == "d1"].unit) == set(fewer[tone_sample(fewer, {"d0"}, max_sentences=96,
+                                                                          random_state=SEED)].query("doc_id == 'd1'").unit)
+
+
 # --- command line ---------------------------------------------------------------------
 
 

@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from aidiscourse.analyses.frequency import sentence_terms, speaker_docs, term_counts, word_tokens
-from aidiscourse.analyses.stats import adjust_bh, appearance_order, jaccard, log_likelihood, log_ratio, order_by_appearance, p_values, quasi_poisson_p
-from aidiscourse.analyses.resampling import resampling_units
+from aidiscourse.analyses.resampling import MIN_UNITS, resampling_units
+from aidiscourse.analyses.stats import (adjust_bh, appearance_order, jaccard, log_likelihood, log_ratio,
+                                        order_by_appearance, p_values, quasi_poisson_p_from_sums, unit_sums)
 
 KEYNESS_COLUMNS = ["term", "count_doc", "count_rest", "g2", "p_adj", "log_ratio", "p_adj_paragraph"]
 
@@ -71,27 +72,32 @@ def unit_counts(df: pd.DataFrame, terms: Sequence[str], *, group: str = "doc_id"
 
     Returns
     -------
-    counts : ndarray, shape (units, terms)
+    counts : scipy.sparse.csr_array, shape (units, terms)
         Units in order of appearance; units without a word token are left out.
     sizes : ndarray, shape (units,)
         Word tokens of each unit.
     groups : Series, shape (units,)
         The group of each unit.
     """
+    from scipy import sparse
+
     words = word_tokens(df).map(len).to_numpy()
     labels = resampling_units(df, unit=unit).astype(str) + "\x1f" + df[group].astype(str)
     codes, uniq = pd.factorize(labels, sort=False)
     col = {t: j for j, t in enumerate(terms)}
-    counts = np.zeros((len(uniq), len(col)))
+    rows, cols = [], []
     for code, ts in zip(codes, sentence_terms(df)):
         for t in ts:
             j = col.get(t)
             if j is not None:
-                counts[code, j] += 1
+                rows.append(code)
+                cols.append(j)
+    # sparse: a fork's units x terms matrix is mostly zeros and too large to hold dense
+    counts = sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(len(uniq), len(col)))
     size = np.bincount(codes, weights=words, minlength=len(uniq))
     group_of = pd.Series(df[group].to_numpy()).groupby(codes).first().reindex(range(len(uniq))).to_numpy()
     keep = size > 0
-    return counts[keep], size[keep], pd.Series(group_of[keep])
+    return counts[np.flatnonzero(keep)], size[keep], pd.Series(group_of[keep])
 
 
 def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5, unit_test: bool = True) -> pd.DataFrame:
@@ -143,6 +149,8 @@ def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5, unit
     tested = total.index[total >= min_count]
     if unit_test:
         unit_n, unit_size, unit_group = unit_counts(df, list(tested), group=group)
+        # one pass for the whole corpus; each group's rest is the totals minus the group
+        y_all, q_all, n_all, m_all = unit_sums(unit_n, unit_size)
     frames = []
     for g in counts.columns:
         a = counts.loc[tested, g]
@@ -152,7 +160,10 @@ def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5, unit
         g2 = log_likelihood(a, b, c, d)
         p_unit = np.full(len(tested), np.nan)
         if unit_test:
-            p_unit = quasi_poisson_p(unit_n, unit_size, (unit_group == g).to_numpy())
+            rows = np.flatnonzero((unit_group == g).to_numpy())
+            if MIN_UNITS <= len(rows) < m_all:
+                y_t, q_t, n_t, m_t = unit_sums(unit_n[rows], unit_size[rows])
+                p_unit = quasi_poisson_p_from_sums(y_t, q_t, n_t, m_t, y_all - y_t, q_all - q_t, n_all - n_t, m_all - m_t)
             p_unit = p_unit if np.isnan(p_unit).all() else adjust_bh(p_unit)
         frames.append(pd.DataFrame({
             group: g, "term": tested, "count_doc": a.to_numpy(), "count_rest": b.to_numpy(),

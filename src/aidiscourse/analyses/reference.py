@@ -126,6 +126,7 @@ def reference_keyness(df: pd.DataFrame, *, n: int = 15, min_count: int = 5,
     parts = []
     for doc_id, rows in counts.groupby("doc_id", sort=False):
         unit_terms, sizes, _ = unit_counts(df[df["doc_id"] == doc_id], rows["term"].tolist())
+        unit_terms = unit_terms.toarray()
         _, lo, hi = ratio_intervals(unit_terms, sizes, np.arange(len(sizes)), scale=1e6, n_boot=n_boot,
                                     random_state=group_rng(random_state, "reference", doc_id))
         denominator = rows["reference_per_million"].to_numpy() + smoothing

@@ -308,24 +308,66 @@ def quasi_poisson_p(counts: np.ndarray, sizes: Sequence[float], target: Sequence
     Lijffijt, J. et al. (2016). Significance testing of word frequencies in corpora.
     *Digital Scholarship in the Humanities* 31(2), 374-397.
     """
-    from scipy.special import xlogy
-    from scipy.stats import f
-
     counts = np.asarray(counts, dtype=float)
     sizes = np.asarray(sizes, dtype=float)
     t = np.asarray(target, dtype=bool)
     if t.sum() < min_units or t.all():
         return np.full(counts.shape[1], np.nan)
-    y_t, y_r = counts[t].sum(0), counts[~t].sum(0)
-    n_t, n_r = sizes[t].sum(), sizes[~t].sum()
+    return quasi_poisson_p_from_sums(*unit_sums(counts[t], sizes[t]), *unit_sums(counts[~t], sizes[~t]))
+
+
+def unit_sums(counts, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
+    """The sufficient statistics of :func:`quasi_poisson_p` for one side's units.
+
+    Parameters
+    ----------
+    counts : ndarray or scipy.sparse array, shape (n_units, k)
+    sizes : ndarray, shape (n_units,)
+        All positive.
+
+    Returns
+    -------
+    total : ndarray, shape (k,)
+        Occurrences of each variable.
+    squares : ndarray, shape (k,)
+        Sum over units of ``count ** 2 / size``.
+    size : float
+        Sum of the sizes.
+    n_units : int
+    """
+    from scipy import sparse
+
+    sizes = np.asarray(sizes, dtype=float)
+    if sparse.issparse(counts):
+        counts = sparse.csr_array(counts)
+        squares = sparse.diags_array(1 / sizes) @ counts.multiply(counts)
+        return (np.asarray(counts.sum(axis=0)).ravel(), np.asarray(squares.sum(axis=0)).ravel(),
+                float(sizes.sum()), len(sizes))
+    counts = np.asarray(counts, dtype=float)
+    return counts.sum(0), (counts ** 2 / sizes[:, None]).sum(0), float(sizes.sum()), len(sizes)
+
+
+def quasi_poisson_p_from_sums(y_t: np.ndarray, q_t: np.ndarray, n_t: float, m_t: int,
+                              y_r: np.ndarray, q_r: np.ndarray, n_r: float, m_r: int) -> np.ndarray:
+    """:func:`quasi_poisson_p` from each side's :func:`unit_sums` (target first, then the rest).
+
+    The Pearson statistic of a side with rate ``r = y / n`` is
+    ``sum((count - size * r) ** 2 / (size * r)) = q / r - y``, so one pass over the units
+    gives every side's statistic; comparing each of many groups with the rest then needs
+    only the group's own units (the rest's sums are the totals minus the group's).
+    """
+    from scipy.special import xlogy
+    from scipy.stats import f
+
+    y_t, y_r, q_t, q_r = (np.asarray(v, dtype=float) for v in (y_t, y_r, q_t, q_r))
     pooled = (y_t + y_r) / (n_t + n_r)
     with np.errstate(invalid="ignore", divide="ignore"):
         g2 = 2 * (xlogy(y_t, y_t / (n_t * pooled)) + xlogy(y_r, y_r / (n_r * pooled)))
-        fitted = sizes[:, None] * np.where(t[:, None], y_t / n_t, y_r / n_r)
-        pearson = np.where(fitted > 0, (counts - fitted) ** 2 / fitted, 0.0).sum(0)
+        pearson = (np.where(y_t > 0, q_t * n_t / np.where(y_t > 0, y_t, 1) - y_t, 0.0)
+                   + np.where(y_r > 0, q_r * n_r / np.where(y_r > 0, y_r, 1) - y_r, 0.0))
     # a side where the term never occurs fits its units exactly: they carry no information on
     # the dispersion, so they leave the degrees of freedom too
-    df_resid = (fitted > 0).sum(0) - (y_t > 0) - (y_r > 0)
+    df_resid = (y_t > 0) * (m_t - 1) + (y_r > 0) * (m_r - 1)
     with np.errstate(invalid="ignore", divide="ignore"):
         phi = np.maximum(np.where(df_resid > 0, pearson / df_resid, np.nan), 1.0)
         p = f.sf(np.nan_to_num(g2) / phi, 1, df_resid)

@@ -16,9 +16,14 @@ from aidiscourse.analyses.sentiment import model as tone_model
 from aidiscourse.analyses.sentiment import summaries, validation
 from aidiscourse.analyses.sentiment.encoder import embedding_cache
 from aidiscourse.analyses.sentiment.scorer import score_texts
-from aidiscourse.analyses.resampling import sampling_units
+from aidiscourse.analyses.resampling import group_rng, sampling_units
 from aidiscourse.config import SEED, Paths
 from aidiscourse.errors import fail
+
+#: Above this many sentences, documents without hand labels are measured on a random sample
+#: of their sampling units (see :func:`tone_sample`): the encoders score about 30 sentences a
+#: second on two cores, so a corpus of 40,000 sentences would take twenty minutes.
+TONE_SENTENCES_MAX = 6000
 
 
 @dataclass
@@ -35,6 +40,8 @@ class ToneMeasurement:
     confusion: pd.DataFrame
     chosen: str
     tone: pd.DataFrame
+    #: Sentences of the corpus; ``len(tone)`` is fewer when documents were sampled.
+    n_corpus_sentences: int
 
 
 def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.DataFrame, X_labelled: np.ndarray
@@ -53,16 +60,63 @@ def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.Dat
     scores = np.zeros(len(sentences))
     predicted = np.empty(len(sentences), dtype=object)
     docs = labelled["doc_id"].to_numpy()
-    for doc_id in dict.fromkeys(sentences["doc_id"]):
-        rows = (sentences["doc_id"] == doc_id).to_numpy()
-        train = docs != doc_id
-        model = tone_model.fit_model(X_labelled[train], labelled["label"][train])
+    in_sentences = sentences["doc_id"].to_numpy()
+    # one fit per labelled document, and one on all labels for every other document: a
+    # fork of many documents pays for its labelled ones only
+    held_out = [d for d in dict.fromkeys(in_sentences) if d in set(docs)]
+    for doc_id in held_out:
+        rows = in_sentences == doc_id
+        model = tone_model.fit_model(X_labelled[docs != doc_id], labelled["label"][docs != doc_id])
         scores[rows], predicted[rows] = model.score(X[rows]), model.predict(X[rows])
+    rest = ~np.isin(in_sentences, held_out)
+    if rest.any():
+        model = tone_model.fit_model(X_labelled, labelled["label"])
+        scores[rest], predicted[rest] = model.score(X[rest]), model.predict(X[rest])
     return scores, predicted
 
 
-def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, random_state: int = SEED
-                 ) -> ToneMeasurement:
+def tone_sample(sentences: pd.DataFrame, labelled_docs, *, max_sentences: int = TONE_SENTENCES_MAX,
+                random_state: int = SEED) -> np.ndarray:
+    """Which sentences the tone chapter scores: all of them, or a stratified cluster sample.
+
+    When the corpus holds more than ``max_sentences`` sentences, every document keeps a
+    simple random sample of its sampling units (paragraphs or speaker turns), the same
+    share in every document and at least one unit each, with all the sentences of the
+    units drawn; documents with hand labels are kept whole. A document's mean over its
+    drawn units estimates its mean over all of them, and the bootstrap over the drawn
+    units gives its interval (the units are the clusters of the sample).
+
+    Parameters
+    ----------
+    sentences : DataFrame, shape (n_sentences, ...)
+        With doc_id and unit (:func:`~aidiscourse.analyses.resampling.sampling_units`).
+    labelled_docs : collection of str
+        Documents kept whole.
+    max_sentences : int
+    random_state : int
+        Each document's draw has a stream of its own (adding a document moves no other draw).
+
+    Returns
+    -------
+    ndarray of bool, shape (n_sentences,)
+    """
+    n = len(sentences)
+    if n <= max_sentences:
+        return np.ones(n, dtype=bool)
+    docs = sentences["doc_id"].to_numpy()
+    whole = np.isin(docs, list(labelled_docs))
+    share = max(max_sentences - int(whole.sum()), 0) / max(int((~whole).sum()), 1)
+    keep = whole.copy()
+    for doc_id, rows in sentences[~whole].groupby("doc_id", sort=False):
+        units = pd.unique(rows["unit"])
+        k = min(len(units), max(1, int(round(share * len(units)))))
+        drawn = group_rng(random_state, "tone sample", doc_id).choice(len(units), size=k, replace=False)
+        keep[rows.index[rows["unit"].isin(units[np.sort(drawn)])]] = True
+    return keep
+
+
+def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, random_state: int = SEED,
+                 max_sentences: int = TONE_SENTENCES_MAX) -> ToneMeasurement:
     """Validate the tone methods and measure tone with the labels and the chosen method.
 
     Parameters
@@ -72,6 +126,9 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
     paths : Paths
     n_boot : int
         Bootstrap draws of the tone intervals.
+    max_sentences : int
+        Above this many sentences, documents without labels are measured on a sample of
+        their units (:func:`tone_sample`); ``tone`` then holds the sampled sentences only.
 
     Returns
     -------
@@ -84,6 +141,9 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
     labelled = current.merge(sentences[["doc_id", "sentence", "paragraph", "unit"]], on=["doc_id", "sentence"])
     if labelled["doc_id"].nunique() < 2:
         raise fail("tone validation needs hand labels in at least two documents (data/annotations/labels.csv)")
+    n_corpus = len(sentences)
+    sentences = sentences[tone_sample(sentences, set(labelled["doc_id"]), max_sentences=max_sentences,
+                                      random_state=random_state)].reset_index(drop=True)
     cache = embedding_cache(paths)
     X_all = tone_model.features(sentences["text"], cache=cache, paths=paths)
     index = {(d, int(s)): i for i, (d, s) in enumerate(zip(sentences["doc_id"], sentences["sentence"]))}
@@ -101,7 +161,19 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
         audit=hand_labels.load_label_audit(paths), predictions=predictions, validation=table,
         differences=validation.paired_differences(predictions, reference=chosen, random_state=random_state),
         confusion=validation.confusion_table(predictions), chosen=chosen, tone=tone,
+        n_corpus_sentences=n_corpus,
     )
+
+
+def sampling_note(measurement: ToneMeasurement) -> str:
+    """One sentence for the chapter: were all sentences scored, or a sample (and how)?"""
+    n, scored = measurement.n_corpus_sentences, len(measurement.tone)
+    if scored == n:
+        return f"Every one of the corpus's {n:,} argument sentences is scored."
+    return (f"The corpus holds {n:,} argument sentences, more than the {TONE_SENTENCES_MAX:,} the encoders score in "
+            f"reasonable time, so each document without labels is measured on a random sample of its paragraphs "
+            f"or speaker turns, the same share in every document and at least one each ({scored:,} sentences in "
+            f"all, drawn with the configured seed); its interval resamples the drawn units.")
 
 
 def sentence_table(measurement: ToneMeasurement) -> pd.DataFrame:
