@@ -195,10 +195,26 @@ def _heldout_task(fit_terms, test_terms, model: str, k: int, seed: int, min_df, 
     return seen, unseen
 
 
+def sample_rows(n: int, sample: int | None, *, random_state: int = SEED) -> np.ndarray | None:
+    """The seeded random sample of passages a search over many passages is fitted on.
+
+    Returns
+    -------
+    ndarray of int, sorted, shape (sample,); or None when ``n <= sample`` (all passages used)
+
+    >>> sample_rows(5, 10) is None, len(sample_rows(50, 10))
+    (True, 10)
+    """
+    if sample is None or n <= sample:
+        return None
+    return np.sort(np.random.default_rng(random_state).choice(n, size=sample, replace=False))
+
+
 def heldout_coherence(
     terms: Sequence[Sequence[str]],
     groups: Sequence,
     *,
+    sample: int | None = None,
     ks: Sequence[int] = K_RANGE,
     models: Sequence[str] = MODELS,
     min_df: int | float = 3,
@@ -223,6 +239,9 @@ def heldout_coherence(
         Content terms of each passage.
     groups : sequence
         The document of each passage.
+    sample : int, optional
+        Above this many passages, measure on a seeded random sample of this many
+        (:func:`sample_rows`, the same passages as the search's grid with the same seed).
     ks, models, n_top
         As for :func:`search`.
     min_df, max_df
@@ -247,9 +266,12 @@ def heldout_coherence(
     from aidiscourse.analyses.topics.search_cache import TOPICS_CODE
     from aidiscourse.cache import fingerprint, parquet_key, read_parquet, write_parquet
 
-    terms = [list(map(str, t)) for t in terms]
+    terms, groups = [list(map(str, t)) for t in terms], list(map(str, groups))
+    rows = sample_rows(len(terms), sample, random_state=random_state)
+    if rows is not None:  # the cost stops growing with the corpus
+        terms, groups = [terms[i] for i in rows], [groups[i] for i in rows]
     options = [list(ks), list(models), min_df, max_df, n_top, random_state, sklearn.__version__, np.__version__]
-    key = fingerprint(TOPICS_CODE, extra=[json.dumps([terms, list(map(str, groups)), options], ensure_ascii=False)])
+    key = fingerprint(TOPICS_CODE, extra=[json.dumps([terms, groups, options], ensure_ascii=False)])
     path = Path(cache_dir) / f"heldout-{key[:20]}.parquet" if cache_dir is not None else None
     if path is not None and parquet_key(path) == key:
         return read_parquet(path)

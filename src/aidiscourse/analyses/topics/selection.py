@@ -43,6 +43,7 @@ from aidiscourse.analyses.topics.choice import (AGGREGATIONS, DEGENERATE_COHEREN
 from aidiscourse.analyses.topics.measures import (  # noqa: F401
     cosine_matrix,
     heldout_coherence,
+    sample_rows,
     match_topics,
     npmi_coherence,
     occurrence_matrix,
@@ -203,10 +204,7 @@ def search(
         coherence_sd (standard deviation over seeds); both measured on the rows the
         grid was fitted on.
     """
-    rows = None
-    if tm.counts.shape[0] > sample:
-        rng = np.random.default_rng(random_state)
-        rows = np.sort(rng.choice(tm.counts.shape[0], size=sample, replace=False))
+    rows = sample_rows(tm.counts.shape[0], sample, random_state=random_state)
     run_seeds = seeds(n_seeds or (N_SEEDS if rows is None else N_SEEDS_AT_SCALE), random_state=random_state)
     grid_tm = tm if rows is None else _rows(tm, rows)
     tasks = [(m, k, s) for m in models for k in ks for s in run_seeds]
@@ -263,7 +261,7 @@ def scope_note(result: Search) -> str:
     return (f"With {n:,} passages, the grid of K and seeds is fitted on a random sample of "
             f"{len(result.sample):,} passages with {len(result.seeds)} seeds rather than {N_SEEDS} (a fit's "
             f"cost grows with the passages, and the grid holds {len(result.per_seed)} fits), and "
-            f"coherence and stability are measured on that sample; the chosen and the runner-up K "
+            f"coherence (in-sample and held-out) and stability are measured on that sample; the chosen and the runner-up K "
             f"are then fitted on all {n:,} passages, for both families and every seed.")
 
 
