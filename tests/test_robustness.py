@@ -133,6 +133,25 @@ def test_components_are_deterministic_and_respect_the_setting(inputs):
     assert set(group.doc_id) == set(a.get("tone", grid.baseline()).doc_id) - {"feng-2024", "xu-2026"}
 
 
+@pytest.mark.book
+def test_tone_rests_on_the_scored_sentences_when_the_tone_chapter_sampled(paths):
+    from aidiscourse.analyses.robustness.inputs import build_inputs, sentence_tone
+    from aidiscourse.corpus.load import load_sentences
+    from aidiscourse.errors import AidiscourseError
+    from aidiscourse.report.results import read_table
+
+    sentences, table = load_sentences(paths), read_table("sentiment_sentences.csv", paths)
+    sampled = table[table.paragraph % 2 == 1]  # as if half of each document's paragraphs were drawn
+    tone = sentence_tone(sentences, sampled)["labels"]
+    assert np.isnan(tone).sum() == len(sentences) - len(sampled.merge(sentences[["doc_id", "sentence"]]))
+    inputs = build_inputs(sentences, sampled, topic_k={"chosen": 6, "runner_up": 8}, paths=paths)
+    per_doc = Components(inputs).get("tone", grid.baseline()).set_index("doc_id")
+    expected = sampled.groupby("doc_id").tone.mean()
+    assert per_doc["mean"].to_numpy() == pytest.approx(expected[per_doc.index].to_numpy())
+    with pytest.raises(AidiscourseError, match="rebuild the tone chapter"):
+        sentence_tone(sentences, table[table.doc_id != table.doc_id.iloc[0]])
+
+
 def test_large_corpora_leave_documents_out_in_seeded_groups():
     from aidiscourse.analyses.robustness import ledger
 

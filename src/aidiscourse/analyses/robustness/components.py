@@ -174,7 +174,7 @@ def tone(inputs: Inputs, s: dict, drop: str | None = None) -> pd.DataFrame:
     docs, units = inputs.sentences["doc_id"][keep].to_numpy(), _units(inputs, s, keep).to_numpy()
     rows = []
     for d in dict.fromkeys(docs):
-        m = docs == d
+        m = (docs == d) & ~np.isnan(values)  # sentences the tone chapter scored
         est, lo, hi = mean_interval(values[m], units[m], n_boot=LEDGER_BOOT, random_state=group_rng(SEED, "ledger-tone", d))
         rows.append({"doc_id": d, "mean": est, "ci_low": lo, "ci_high": hi, "n": int(m.sum())})
     return pd.DataFrame(rows)
@@ -191,7 +191,7 @@ def target_tone(inputs: Inputs, s: dict, drop: str | None = None, *, min_sentenc
     for t in inputs.targets:
         hit = sent["text"].map(lambda x, t=t: mentions(x, t)).to_numpy()
         for d in dict.fromkeys(sent["doc_id"]):
-            m = hit & (sent["doc_id"] == d).to_numpy()
+            m = hit & (sent["doc_id"] == d).to_numpy() & ~np.isnan(values)
             if m.sum() < min_sentences or len(set(units[m])) < MIN_UNITS:
                 continue
             est, lo, hi = mean_interval(values[m], units[m], n_boot=LEDGER_BOOT,

@@ -17,19 +17,27 @@ from aidiscourse.errors import fail
 
 
 def sentence_tone(sentences: pd.DataFrame, tone_table: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Every sentence's tone by each method, aligned with ``sentences``.
+    """Every sentence's tone by each method, aligned with ``sentences``; NaN for a sentence
+    the tone chapter did not score (a large corpus is scored on a sample of each
+    document's units: :func:`~aidiscourse.analyses.sentiment.measure.tone_sample`).
 
     Parameters
     ----------
     tone_table : DataFrame
         ``results/sentiment_sentences.csv``: doc_id, sentence, tone, model_score, rules_score.
+
+    Raises
+    ------
+    AidiscourseError
+        If a document has no scored sentence at all (the table is older than the corpus).
     """
+    unscored = sorted(set(sentences["doc_id"]) - set(tone_table["doc_id"]))
+    if unscored:
+        raise fail(f"{len(unscored)} documents ({', '.join(unscored[:3])}) have no tone in sentiment_sentences.csv: "
+                   "rebuild the tone chapter")
     key = tone_table.set_index(["doc_id", "sentence"])
     idx = pd.MultiIndex.from_arrays([sentences["doc_id"], sentences["sentence"].astype(int)])
-    missing = ~idx.isin(key.index)
-    if missing.any():
-        raise fail(f"{int(missing.sum())} sentences have no tone in sentiment_sentences.csv: rebuild the tone chapter")
-    rows = key.loc[idx]
+    rows = key.reindex(idx)
     return {"labels": rows["tone"].to_numpy(float), "model": rows["model_score"].to_numpy(float),
             "rules": rows["rules_score"].to_numpy(float)}
 
