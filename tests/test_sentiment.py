@@ -141,7 +141,7 @@ def test_lexicon_categories_are_checked(tmp_path):
 def test_lexicon_files_refuse_code(tmp_path):
     f = tmp_path / "x.pkl"
     f.write_bytes(pickle.dumps(Path("a")))
-    with pytest.raises(pickle.UnpicklingError):
+    with pytest.raises(AidiscourseError, match="expected a list of words"):
         load_category(f, sha256=hashlib.sha256(f.read_bytes()).hexdigest(), min_entries=0)
 
 

