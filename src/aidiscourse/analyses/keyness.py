@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from aidiscourse.analyses.frequency import sentence_terms, speaker_docs, term_counts, word_tokens
-from aidiscourse.analyses.resampling import MIN_UNITS, resampling_units
+from aidiscourse.analyses.resampling import resampling_units
 from aidiscourse.analyses.stats import (adjust_bh, appearance_order, jaccard, log_likelihood, log_ratio,
                                         order_by_appearance, p_values, quasi_poisson_p_from_sums, unit_sums)
 
@@ -161,9 +161,8 @@ def keyness(df: pd.DataFrame, *, group: str = "doc_id", min_count: int = 5, unit
         p_unit = np.full(len(tested), np.nan)
         if unit_test:
             rows = np.flatnonzero((unit_group == g).to_numpy())
-            if MIN_UNITS <= len(rows) < m_all:
-                y_t, q_t, n_t, m_t = unit_sums(unit_n[rows], unit_size[rows])
-                p_unit = quasi_poisson_p_from_sums(y_t, q_t, n_t, m_t, y_all - y_t, q_all - q_t, n_all - n_t, m_all - m_t)
+            y_t, q_t, n_t, m_t = unit_sums(unit_n[rows], unit_size[rows])
+            p_unit = quasi_poisson_p_from_sums(y_t, q_t, n_t, m_t, y_all - y_t, q_all - q_t, n_all - n_t, m_all - m_t)
             p_unit = p_unit if np.isnan(p_unit).all() else adjust_bh(p_unit)
         frames.append(pd.DataFrame({
             group: g, "term": tested, "count_doc": a.to_numpy(), "count_rest": b.to_numpy(),

@@ -311,9 +311,8 @@ def quasi_poisson_p(counts: np.ndarray, sizes: Sequence[float], target: Sequence
     counts = np.asarray(counts, dtype=float)
     sizes = np.asarray(sizes, dtype=float)
     t = np.asarray(target, dtype=bool)
-    if t.sum() < min_units or t.all():
-        return np.full(counts.shape[1], np.nan)
-    return quasi_poisson_p_from_sums(*unit_sums(counts[t], sizes[t]), *unit_sums(counts[~t], sizes[~t]))
+    return quasi_poisson_p_from_sums(*unit_sums(counts[t], sizes[t]), *unit_sums(counts[~t], sizes[~t]),
+                                     min_units=min_units)
 
 
 def unit_sums(counts, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
@@ -338,18 +337,18 @@ def unit_sums(counts, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray, float,
     from scipy import sparse
 
     sizes = np.asarray(sizes, dtype=float)
-    if sparse.issparse(counts):
-        counts = sparse.csr_array(counts)
-        squares = sparse.diags_array(1 / sizes) @ counts.multiply(counts)
-        return (np.asarray(counts.sum(axis=0)).ravel(), np.asarray(squares.sum(axis=0)).ravel(),
-                float(sizes.sum()), len(sizes))
-    counts = np.asarray(counts, dtype=float)
-    return counts.sum(0), (counts ** 2 / sizes[:, None]).sum(0), float(sizes.sum()), len(sizes)
+    counts = sparse.csr_array(counts, dtype=float)
+    squares = sparse.diags_array(1 / sizes) @ counts.multiply(counts)
+    return (np.asarray(counts.sum(axis=0)).ravel(), np.asarray(squares.sum(axis=0)).ravel(),
+            float(sizes.sum()), len(sizes))
 
 
 def quasi_poisson_p_from_sums(y_t: np.ndarray, q_t: np.ndarray, n_t: float, m_t: int,
-                              y_r: np.ndarray, q_r: np.ndarray, n_r: float, m_r: int) -> np.ndarray:
+                              y_r: np.ndarray, q_r: np.ndarray, n_r: float, m_r: int, *,
+                              min_units: int = MIN_UNITS) -> np.ndarray:
     """:func:`quasi_poisson_p` from each side's :func:`unit_sums` (target first, then the rest).
+
+    With fewer than ``min_units`` target units, or no other unit, every p-value is NaN.
 
     The Pearson statistic of a side with rate ``r = y / n`` is
     ``sum((count - size * r) ** 2 / (size * r)) = q / r - y``, so one pass over the units
@@ -360,6 +359,8 @@ def quasi_poisson_p_from_sums(y_t: np.ndarray, q_t: np.ndarray, n_t: float, m_t:
     from scipy.stats import f
 
     y_t, y_r, q_t, q_r = (np.asarray(v, dtype=float) for v in (y_t, y_r, q_t, q_r))
+    if m_t < min_units or m_r == 0:
+        return np.full(len(y_t), np.nan)
     pooled = (y_t + y_r) / (n_t + n_r)
     with np.errstate(invalid="ignore", divide="ignore"):
         g2 = 2 * (xlogy(y_t, y_t / (n_t * pooled)) + xlogy(y_r, y_r / (n_r * pooled)))

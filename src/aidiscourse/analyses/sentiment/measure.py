@@ -103,6 +103,7 @@ def tone_sample(sentences: pd.DataFrame, labelled_docs, *, max_sentences: int = 
     n = len(sentences)
     if n <= max_sentences:
         return np.ones(n, dtype=bool)
+    sentences = sentences.reset_index(drop=True)  # the mask is positional
     docs = sentences["doc_id"].to_numpy()
     whole = np.isin(docs, list(labelled_docs))
     share = max(max_sentences - int(whole.sum()), 0) / max(int((~whole).sum()), 1)
