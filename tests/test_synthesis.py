@@ -63,3 +63,47 @@ def test_mantel_is_exact_for_few_documents():
     E = distance_matrix(pd.DataFrame(rng.random((5, 3)), index=list("abcde")), metric="euclidean")
     _, p_unrelated, _ = mantel(D, E)
     assert p_unrelated > 0.05
+
+
+def test_jensen_shannon_on_sparse_profiles_matches_scipy_pair_by_pair():
+    # term counts as a corpus has them: mostly zeros, one document repeated, one a subset
+    from scipy.spatial.distance import jensenshannon
+
+    rng = np.random.default_rng(7)
+    X = rng.poisson(1.5, (12, 400)) * (rng.random((12, 400)) < 0.15)
+    X[1] = X[0]
+    X[2] = X[3] * (rng.random(400) < 0.5)
+    X[2, 0] += 1  # never an empty row
+    D = distance_matrix(pd.DataFrame(X.astype(float), index=[f"d{i}" for i in range(12)])).to_numpy()
+    expected = np.array([[jensenshannon(X[i].astype(float), X[j].astype(float), base=2) for j in range(12)]
+                         for i in range(12)])
+    assert np.allclose(D, np.nan_to_num(expected), atol=1e-12)
+    assert D[0, 1] == 0.0 and np.array_equal(D, D.T)
+
+
+def test_mantel_from_ranks_equals_spearman_of_each_permutation():
+    from scipy.spatial.distance import squareform
+    from scipy.stats import spearmanr
+
+    from aidiscourse.analyses.synthesis import mantel
+
+    rng = np.random.default_rng(3)
+    ids = [f"d{i:02d}" for i in range(12)]  # already sorted, as mantel orders them
+    A = distance_matrix(pd.DataFrame(rng.random((12, 4)), index=ids), metric="euclidean")
+    B = distance_matrix(pd.DataFrame(rng.integers(0, 3, (12, 2)).astype(float), index=ids), metric="euclidean")  # ties
+    rho, p, n = mantel(A, B, n_permutations=199, random_state=5)
+    va, Bm = squareform(A.to_numpy(), checks=False), B.to_numpy()
+    observed = spearmanr(va, squareform(Bm, checks=False)).statistic
+    perm_rng = np.random.default_rng(5)
+    hits = 1 + sum(spearmanr(va, squareform(Bm[np.ix_(q, q)], checks=False)).statistic >= observed - 1e-12
+                   for q in (perm_rng.permutation(12) for _ in range(199)))
+    assert (rho, p, n) == (pytest.approx(observed), hits / 200, 200)
+    flat = pd.DataFrame(np.ones((12, 12)) - np.eye(12), index=ids, columns=ids)
+    assert np.isnan(mantel(A, flat)[1])  # no spread, no test
+
+
+def test_holm_skips_tests_that_could_not_run():
+    from aidiscourse.analyses.synthesis import holm
+
+    out = holm(np.array([0.01, np.nan, 0.04]))
+    assert np.isnan(out[1]) and out[[0, 2]].tolist() == pytest.approx([0.02, 0.04])

@@ -14,6 +14,7 @@ from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 from scipy.stats import spearmanr
 
+from aidiscourse.analyses.robustness.components import RAREFACTION_DRAWS, RAREFACTION_DRAWS_MANY, RAREFACTION_MANY_DOCS
 from aidiscourse.analyses.stats import distance_matrix
 from aidiscourse.config import SEED
 from aidiscourse.errors import fail
@@ -75,15 +76,21 @@ def correspondence_analysis(table: pd.DataFrame, *, n_components: int = 2) -> tu
 
 
 def long_distances(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per method and unordered pair of documents: method, doc_a, doc_b, distance."""
-    rows = []
+    """One row per method and unordered pair of documents: method, doc_a, doc_b, distance
+    (``doc_a`` before ``doc_b`` alphabetically).
+
+    >>> D = pd.DataFrame([[0.0, 0.3], [0.3, 0.0]], index=["b", "a"], columns=["b", "a"])
+    >>> long_distances({"m": D}).values.tolist()
+    [['m', 'a', 'b', 0.3]]
+    """
+    frames = [pd.DataFrame(columns=["method", "doc_a", "doc_b", "distance"])]
     for method, D in matrices.items():
-        ids = list(D.index)
-        for i, a in enumerate(ids):
-            for b in ids[i + 1 :]:
-                x, y = sorted((a, b))
-                rows.append((method, x, y, float(D.loc[a, b])))
-    return pd.DataFrame(rows, columns=["method", "doc_a", "doc_b", "distance"])
+        ids = np.asarray(D.index, dtype=object)
+        i, j = np.triu_indices(len(ids), k=1)
+        swap = ids[i] > ids[j]
+        frames.append(pd.DataFrame({"method": method, "doc_a": np.where(swap, ids[j], ids[i]),
+                                    "doc_b": np.where(swap, ids[i], ids[j]), "distance": D.to_numpy()[i, j]}))
+    return pd.concat(frames[1:] or frames, ignore_index=True)
 
 
 def combined_distance(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -145,12 +152,16 @@ def nearest_pairs(long: pd.DataFrame) -> pd.DataFrame:
 
 #: What each method compares, for the chapter's table.
 METHOD_DESCRIPTIONS = {
-    "vocabulary": "content-term counts, each document subsampled to the shortest's size (50 draws), Jensen-Shannon",
+    "vocabulary": ("content-term counts, each document subsampled to the shortest's size "
+                   f"({RAREFACTION_DRAWS} draws, {RAREFACTION_DRAWS_MANY} above {RAREFACTION_MANY_DOCS} documents), "
+                   "Jensen-Shannon"),
     "concepts": "concept-family rates per 10,000 words, Jensen-Shannon",
     "topics": "topic proportions of the chosen model, Jensen-Shannon",
     "tone": "mean tone overall and towards each target (cells of at least 10 sentences), Euclidean",
     "combined": "the four, each scaled to a maximum of 1, averaged",
 }
+#: The methods the combined distance averages.
+DISTANCE_METHODS = ("vocabulary", "concepts", "topics", "tone")
 
 
 def method_distances(get, setting: dict, drop: str | None = None) -> dict[str, pd.DataFrame]:
@@ -164,14 +175,7 @@ def method_distances(get, setting: dict, drop: str | None = None) -> dict[str, p
     setting : dict
         The universe (usually the baseline).
     """
-    from aidiscourse.analyses.robustness import components as comp
-
-    mats = {
-        "vocabulary": get("distance_vocabulary", setting, drop),
-        "concepts": distance_matrix(get("concepts", setting, drop)),
-        "topics": comp.topic_distance(get("topic_fit", setting, drop)),
-        "tone": distance_matrix(get("tone_profile", setting, drop), metric="euclidean"),
-    }
+    mats = {m: get(f"distance_{m}", setting, drop) for m in DISTANCE_METHODS}
     common = sorted(set.intersection(*(set(m.index) for m in mats.values())))
     mats = {k: m.loc[common, common] for k, m in mats.items()}
     mats["combined"] = combined_distance(mats)
@@ -208,29 +212,47 @@ def agreement_table(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["method_a", "method_b", "rho", "n_pairs"])
 
 
-def square(long: pd.DataFrame, method: str) -> pd.DataFrame:
-    """Back from :func:`long_distances` rows to a square matrix for one method."""
-    sub = long[long.method == method]
-    ids = sorted(set(sub.doc_a) | set(sub.doc_b))
-    D = pd.DataFrame(0.0, index=ids, columns=ids)
-    for row in sub.itertuples():
-        D.loc[row.doc_a, row.doc_b] = D.loc[row.doc_b, row.doc_a] = row.distance
-    return D
-
-
 #: Up to this many documents the Mantel test enumerates every permutation (exact p-values).
 MANTEL_EXACT_MAX = 8
 #: Random permutations of the Mantel test above :data:`MANTEL_EXACT_MAX` documents.
 MANTEL_PERMUTATIONS = 9999
+#: Above this many documents, :data:`MANTEL_PERMUTATIONS_MANY` permutations: each costs
+#: O(documents squared), and 999 still resolve p to 0.001, far below any Holm-adjusted
+#: threshold of the ten method pairs.
+MANTEL_MANY_DOCS = 100
+MANTEL_PERMUTATIONS_MANY = 999
 
 
-def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = MANTEL_PERMUTATIONS,
+def mantel_permutations(n_docs: int) -> int:
+    """Permutations behind a Mantel p-value for ``n_docs`` documents: all of them up to
+    :data:`MANTEL_EXACT_MAX`, else the seeded random ones plus the observed order.
+
+    >>> mantel_permutations(5), mantel_permutations(40), mantel_permutations(500)
+    (120, 10000, 1000)
+    """
+    import math
+
+    if n_docs <= MANTEL_EXACT_MAX:
+        return math.factorial(n_docs)
+    return (MANTEL_PERMUTATIONS if n_docs <= MANTEL_MANY_DOCS else MANTEL_PERMUTATIONS_MANY) + 1
+
+
+def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int | None = None,
            random_state: int = SEED) -> tuple[float, float, int]:
     """Mantel test of two distance matrices: Spearman rho of their pairs and a one-sided
     permutation p-value (permuting the documents of ``b``).
 
     With at most eight documents every permutation is enumerated, so the p-value is
-    exact; with five documents the smallest attainable p is 1/120.
+    exact; with five documents the smallest attainable p is 1/120. Spearman's rho is
+    Pearson's r of the ranks, and permuting documents only moves ``b``'s ranks, so the
+    pairs are ranked once and each permutation costs one dot product. Matrices without
+    any spread give NaN.
+
+    Parameters
+    ----------
+    a, b : DataFrame of shape (n_docs, n_docs)
+    n_permutations : int, optional
+        Random permutations; default from :func:`mantel_permutations`.
 
     Returns
     -------
@@ -238,28 +260,32 @@ def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int = MANTEL_PER
     """
     import itertools
 
+    from scipy.stats import rankdata
+
     common = sorted(set(a.index) & set(b.index))
-    A = a.loc[common, common].to_numpy()
-    B = b.loc[common, common].to_numpy()
-    va = squareform(A, checks=False)
-    rho_obs = spearmanr(va, squareform(B, checks=False)).statistic
     n = len(common)
+    va = squareform(a.loc[common, common].to_numpy(), checks=False)
+    vb = squareform(b.loc[common, common].to_numpy(), checks=False)
+    ranks_b = rankdata(vb)
+    centred_a = rankdata(va) - rankdata(va).mean()
+    centred_b = squareform(ranks_b - ranks_b.mean())  # square, zero diagonal
+    scale = np.sqrt((centred_a @ centred_a) * np.sum((ranks_b - ranks_b.mean()) ** 2))
+    if n < 3 or not scale > 0:
+        return float("nan"), float("nan"), 0
+    rho_obs = spearmanr(va, vb).statistic
+
+    def rho(perm) -> float:
+        return centred_a @ squareform(centred_b[np.ix_(perm, perm)], checks=False) / scale
+
     if n <= MANTEL_EXACT_MAX:
-        perms = itertools.permutations(range(n))
-        total = 0
-        hits = 0
-        for perm in perms:
-            perm = list(perm)
-            rho = spearmanr(va, squareform(B[np.ix_(perm, perm)], checks=False)).statistic
-            hits += rho >= rho_obs - 1e-12
-            total += 1
-        return float(rho_obs), hits / total, total
+        rhos = [rho(list(perm)) for perm in itertools.permutations(range(n))]
+        return float(rho_obs), float(np.sum(np.array(rhos) >= rho_obs - 1e-12)) / len(rhos), len(rhos)
+    if n_permutations is None:
+        n_permutations = mantel_permutations(n) - 1
     rng = np.random.default_rng(random_state)
     hits = 1
     for _ in range(n_permutations):
-        perm = rng.permutation(n)
-        rho = spearmanr(va, squareform(B[np.ix_(perm, perm)], checks=False)).statistic
-        hits += rho >= rho_obs - 1e-12
+        hits += rho(rng.permutation(n)) >= rho_obs - 1e-12
     return float(rho_obs), hits / (n_permutations + 1), n_permutations + 1
 
 
@@ -285,10 +311,11 @@ def holm(p: np.ndarray) -> np.ndarray:
     [0.03, 0.06, 0.06]
     """
     p = np.asarray(p, dtype=float)
-    order = np.argsort(p, kind="mergesort")
-    m = len(p)
+    out = np.full(len(p), np.nan)
+    tested = np.flatnonzero(~np.isnan(p))  # a test that could not be run is not counted
+    order = tested[np.argsort(p[tested], kind="mergesort")]
+    m = len(order)
     adjusted = np.maximum.accumulate((m - np.arange(m)) * p[order])
-    out = np.empty(m)
     out[order] = np.minimum(adjusted, 1.0)
     return out
 

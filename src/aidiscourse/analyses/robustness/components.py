@@ -24,6 +24,12 @@ from aidiscourse.corpus.segment import terms as content_terms
 
 #: Rarefaction draws of the length-robust vocabulary distance.
 RAREFACTION_DRAWS = 50
+#: Above this many documents, :data:`RAREFACTION_DRAWS_MANY` draws: one draw costs
+#: O(documents squared) and the ledger needs the distances in every setting and
+#: leave-out, while a pair's distance varies little from draw to draw (the standard
+#: deviation measured at 500 documents is in ``book/reproduce.md``).
+RAREFACTION_MANY_DOCS = 100
+RAREFACTION_DRAWS_MANY = 5
 #: Bootstrap draws of the ledger's intervals (fewer than the chapters': thousands of universes).
 LEDGER_BOOT = 400
 
@@ -108,7 +114,16 @@ def key_terms(inputs: Inputs, s: dict, drop: str | None = None, *, n: int = 10) 
     return {d: g["term"].head(n).tolist() for d, g in z.groupby("doc_id", sort=False)}
 
 
-def rarefied_distance(counts: pd.DataFrame, *, draws: int = RAREFACTION_DRAWS, random_state: int = SEED) -> pd.DataFrame:
+def rarefaction_draws(n_docs: int) -> int:
+    """Rarefaction draws for ``n_docs`` documents.
+
+    >>> rarefaction_draws(5), rarefaction_draws(500)
+    (50, 5)
+    """
+    return RAREFACTION_DRAWS if n_docs <= RAREFACTION_MANY_DOCS else RAREFACTION_DRAWS_MANY
+
+
+def rarefied_distance(counts: pd.DataFrame, *, draws: int | None = None, random_state: int = SEED) -> pd.DataFrame:
     """Jensen-Shannon distances between documents after subsampling every document to the
     size of the shortest, averaged over ``draws`` subsamples (repeated rarefaction).
 
@@ -119,16 +134,22 @@ def rarefied_distance(counts: pd.DataFrame, *, draws: int = RAREFACTION_DRAWS, r
     ----------
     counts : DataFrame of shape (n_docs, n_terms)
         Term counts.
+    draws : int, optional
+        Default from :func:`rarefaction_draws`.
 
     Returns
     -------
     DataFrame of shape (n_docs, n_docs)
     """
     X = counts.to_numpy(dtype=np.int64)
+    if draws is None:
+        draws = rarefaction_draws(len(X))
     size = int(X.sum(axis=1).min())
     total = np.zeros((len(X), len(X)))
     for b in range(draws):
         rng = group_rng(random_state, "rarefaction", b)
+        # whole rows, zero counts too: drawing on a document's own terms alone would be
+        # faster but another random stream, and would move the published distances
         sub = np.vstack([rng.multivariate_hypergeometric(row, size) for row in X])
         total += distance_matrix(pd.DataFrame(sub, index=counts.index)).to_numpy()
     return pd.DataFrame(total / draws, index=counts.index, columns=counts.index)
@@ -244,14 +265,15 @@ def topic_distance(fit: dict) -> pd.DataFrame:
     return distance_matrix(fit["proportions"])
 
 
-def combined(matrices: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Each matrix scaled to a maximum of 1, then averaged."""
-    scaled = [m / m.to_numpy().max() if m.to_numpy().max() > 0 else m for m in matrices]
-    return sum(scaled) / len(scaled)
-
-
 def closest_pair(D: pd.DataFrame) -> tuple[str, str]:
-    """The two documents at the smallest distance (ties: alphabetical)."""
-    ids = list(D.index)
-    best = min(((D.iloc[i, j], ids[i], ids[j]) for i in range(len(ids)) for j in range(i + 1, len(ids))))
-    return tuple(sorted(best[1:]))
+    """The two documents at the smallest distance (ties: alphabetical).
+
+    >>> D = pd.DataFrame([[0, 2, 1], [2, 0, 1], [1, 1, 0]], index=list("cab"), columns=list("cab"))
+    >>> closest_pair(D)
+    ('a', 'b')
+    """
+    ids = np.asarray(D.index, dtype=object)
+    i, j = np.triu_indices(len(ids), k=1)
+    values = D.to_numpy()[i, j]
+    at_min = values == np.nanmin(values)
+    return tuple(sorted(min(zip(ids[i[at_min]], ids[j[at_min]]))))

@@ -16,7 +16,9 @@ import pandas as pd
 
 from aidiscourse.analyses.robustness import components as comp
 from aidiscourse.analyses.robustness.claims import Claim, build_claims, holds, share
+from aidiscourse.analyses.synthesis import DISTANCE_METHODS, combined_distance
 from aidiscourse.analyses.robustness.grid import CHOICES, baseline, n_universes, settings
+from aidiscourse.analyses.stats import distance_matrix
 from aidiscourse.config import SEED
 from aidiscourse.parallel import map_tasks
 
@@ -42,6 +44,9 @@ DEPENDS = {
     "tone_profile": ("tone_method",),
     "topic_fit": ("user_dictionary", "stopwords", "passages", "topic_k", "topic_family"),
     "distance_vocabulary": ("user_dictionary", "stopwords", "min_count"),
+    "distance_concepts": ("user_dictionary",),
+    "distance_topics": ("user_dictionary", "stopwords", "passages", "topic_k", "topic_family"),
+    "distance_tone": ("tone_method",),
     "distance_combined": ("user_dictionary", "stopwords", "min_count", "passages", "topic_k", "topic_family",
                           "tone_method"),
 }
@@ -75,13 +80,14 @@ class Components:
         i = self.inputs
         if name == "distance_vocabulary":
             return comp.rarefied_distance(self.get("term_counts", s, drop))
+        if name == "distance_concepts":
+            return distance_matrix(self.get("concepts", s, drop))
+        if name == "distance_topics":
+            return comp.topic_distance(self.get("topic_fit", s, drop))
+        if name == "distance_tone":
+            return distance_matrix(self.get("tone_profile", s, drop), metric="euclidean")
         if name == "distance_combined":
-            mats = [self.get("distance_vocabulary", s, drop),
-                    comp.distance_matrix(self.get("concepts", s, drop)),
-                    comp.topic_distance(self.get("topic_fit", s, drop)),
-                    comp.distance_matrix(self.get("tone_profile", s, drop), metric="euclidean")]
-            ids = sorted(set.intersection(*(set(m.index) for m in mats)))
-            return comp.combined([m.loc[ids, ids] for m in mats])
+            return combined_distance({m: self.get(f"distance_{m}", s, drop) for m in DISTANCE_METHODS})
         if name == "concepts":
             return comp.concept_profile(i, s, drop)
         return getattr(comp, name if name != "terms" else "sentence_terms")(i, s, drop)
