@@ -121,6 +121,19 @@ def test_fits_recover_constructed_themes_and_are_deterministic(model):
     assert {"民主", "宪政"} <= top[0] or {"民主", "宪政"} <= top[1]
 
 
+def test_lda_on_many_passages_is_online_and_still_recovers_the_themes():
+    from aidiscourse.analyses.topics import model as topic_model
+
+    tm = term_matrix(THEMES * (topic_model.LDA_ONLINE_MIN_PASSAGES // len(THEMES) + 1), min_df=1, max_df=1.0)
+    fit = fit_topics(tm, 2, model="lda", random_state=7)
+    assert fit.n_iter == topic_model.LDA_ONLINE_PASSES  # passes, not batch iterations
+    assert np.array_equal(fit.topic_term, fit_topics(tm, 2, model="lda", random_state=7).topic_term)
+    top = [set(tm.vocabulary[i] for i in idx) for idx in top_term_indices(fit.topic_term, 3)]
+    assert {"芯片", "算力"} <= top[0] or {"芯片", "算力"} <= top[1]
+    assert {"民主", "宪政"} <= top[0] or {"民主", "宪政"} <= top[1]
+    assert "online" in topic_model.lda_fitting_note(tm.counts.shape[0])
+
+
 def test_group_proportions_are_length_weighted_and_sum_to_one():
     fit = Fit("lda", 2, 0, np.array([[0.5, 0.5], [0.5, 0.5]]),
                      np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]]))

@@ -10,7 +10,9 @@ Two model families are fitted on the same passage-term matrix:
 * ``"lda"``: :class:`~sklearn.decomposition.LatentDirichletAllocation` on counts, batch
   variational Bayes, priors ``1/K``, run until the perplexity of the training passages
   changes by less than :data:`LDA_PERP_TOL` between checks every
-  :data:`LDA_EVALUATE_EVERY` iterations (at most :data:`LDA_MAX_ITER`);
+  :data:`LDA_EVALUATE_EVERY` iterations (at most :data:`LDA_MAX_ITER`); from
+  :data:`LDA_ONLINE_MIN_PASSAGES` passages, online variational Bayes instead
+  (:func:`lda_fitting_note`);
 * ``"nmf"``: :class:`~sklearn.decomposition.NMF` on TF-IDF (smooth idf, rows
   l2-normalised), Frobenius loss, coordinate descent, random initialisation (so that
   different seeds give different starts, as for LDA; the deterministic NNDSVD start
@@ -51,6 +53,14 @@ NMF_MAX_ITER = 1000
 #: ``LDA_PERP_TOL`` (perplexities here are in the hundreds, so about 0.01%).
 LDA_EVALUATE_EVERY = 5
 LDA_PERP_TOL = 0.1
+#: From this many passages LDA is fitted online (mini-batch variational Bayes, Hoffman,
+#: Blei and Bach 2010) for :data:`LDA_ONLINE_PASSES` passes over mini-batches of
+#: :data:`LDA_BATCH_SIZE` passages: a batch iteration is a pass over every passage and
+#: batch fits need dozens, which at thousands of passages makes the ledger's and the
+#: search's refits the slowest step of the book.
+LDA_ONLINE_MIN_PASSAGES = 2000
+LDA_ONLINE_PASSES = 10
+LDA_BATCH_SIZE = 512
 #: NMF's convergence tolerance (relative decrease of the reconstruction error).
 NMF_TOL = 1e-4
 
@@ -206,7 +216,8 @@ def fit_topics(tm: TermMatrix, k: int, *, model: ModelName = "lda", random_state
     k : int
         Number of topics.
     model : {"lda", "nmf"}
-        LDA on counts (batch learning, ``n_jobs=1``) or NMF on TF-IDF (random start).
+        LDA on counts (batch learning, online from :data:`LDA_ONLINE_MIN_PASSAGES`
+        passages; ``n_jobs=1``) or NMF on TF-IDF (random start).
     random_state : int
         Seed of the estimator (default: the project seed).
     max_iter : int, optional
@@ -227,10 +238,15 @@ def fit_topics(tm: TermMatrix, k: int, *, model: ModelName = "lda", random_state
     X = tm.input_for(model)
     with threadpool_limits(limits=1):
         if model == "lda":
-            est = LatentDirichletAllocation(
-                n_components=k, learning_method="batch", max_iter=max_iter or LDA_MAX_ITER,
-                evaluate_every=LDA_EVALUATE_EVERY, perp_tol=LDA_PERP_TOL, random_state=random_state, n_jobs=1,
-            )
+            if X.shape[0] >= LDA_ONLINE_MIN_PASSAGES:
+                est = LatentDirichletAllocation(
+                    n_components=k, learning_method="online", batch_size=LDA_BATCH_SIZE,
+                    max_iter=max_iter or LDA_ONLINE_PASSES, random_state=random_state, n_jobs=1)
+            else:
+                est = LatentDirichletAllocation(
+                    n_components=k, learning_method="batch", max_iter=max_iter or LDA_MAX_ITER,
+                    evaluate_every=LDA_EVALUATE_EVERY, perp_tol=LDA_PERP_TOL, random_state=random_state, n_jobs=1,
+                )
             passage_topic = normalise_rows(np.asarray(est.fit_transform(X), dtype=float))
         else:
             est = NMF(n_components=k, init="random", solver="cd", beta_loss="frobenius",
@@ -242,6 +258,21 @@ def fit_topics(tm: TermMatrix, k: int, *, model: ModelName = "lda", random_state
             passage_topic = nmf_proportions(W, est.components_)
     return Fit(model, k, random_state, normalise_rows(np.asarray(est.components_, dtype=float)), passage_topic,
                int(est.n_iter_))
+
+
+def lda_fitting_note(n_passages: int) -> str:
+    """How LDA is fitted on ``n_passages`` passages, in a sentence for the chapters.
+
+    >>> lda_fitting_note(300)[:44]
+    'With 300 passages every LDA fit is batch, as'
+    """
+    if n_passages < LDA_ONLINE_MIN_PASSAGES:
+        return (f"With {n_passages:,} passages every LDA fit is batch, as described; from "
+                f"{LDA_ONLINE_MIN_PASSAGES:,} passages it would be online instead.")
+    return (f"With {n_passages:,} passages (at least {LDA_ONLINE_MIN_PASSAGES:,}), LDA fits on all of them are "
+            f"online instead: {LDA_ONLINE_PASSES} passes over mini-batches of {LDA_BATCH_SIZE} passages "
+            "(Hoffman, Blei and Bach 2010), because each batch iteration is a pass over every passage and batch fits "
+            "need dozens; the iteration counts above are then passes.")
 
 
 def topic_prevalence(fit: Fit, lengths: np.ndarray) -> np.ndarray:
