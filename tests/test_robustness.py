@@ -9,7 +9,7 @@ import pytest
 from aidiscourse.analyses.robustness import claims as C
 from aidiscourse.analyses.robustness import components as comp
 from aidiscourse.analyses.robustness import grid
-from aidiscourse.analyses.robustness.ledger import Components, fit_topics_parallel
+from aidiscourse.analyses.robustness.ledger import Components, compute_parallel
 from aidiscourse.analyses.stats import distance_matrix
 
 
@@ -167,11 +167,19 @@ def test_large_corpora_leave_documents_out_in_seeded_groups():
 
 @pytest.mark.book
 @pytest.mark.slow
-def test_parallel_topic_fits_equal_serial_ones(inputs):
-    jobs = [(grid.baseline(), None), ({**grid.baseline(), "topic_k": "runner_up"}, "tian-2025")]
-    fits = fit_topics_parallel(inputs, jobs, n_jobs=2)
-    for (s, drop) in jobs:
-        serial = comp.topic_fit(inputs, s, drop)
-        parallel = fits[Components.key("topic_fit", s, drop)]
-        assert parallel["top_terms"] == serial["top_terms"]
-        assert np.array_equal(parallel["proportions"].to_numpy(), serial["proportions"].to_numpy())
+def test_parallel_components_equal_serial_ones(inputs):
+    base = grid.baseline()
+    jobs = [("topic_fit", base, None), ("topic_fit", {**base, "topic_k": "runner_up"}, "tian-2025"),
+            ("distance_vocabulary", {**base, "min_count": 3}, "xu-2026"), ("key_terms", base, "feng-2024")]
+    results = compute_parallel(inputs, jobs, n_jobs=2)
+    assert len(results) == len(jobs)
+    for name, s, drop in jobs:
+        serial = Components(inputs).get(name, s, drop)
+        parallel = results[Components.key(name, s, drop)]
+        if name == "topic_fit":
+            assert parallel["top_terms"] == serial["top_terms"]
+            assert np.array_equal(parallel["proportions"].to_numpy(), serial["proportions"].to_numpy())
+        elif name == "key_terms":
+            assert parallel == serial and "feng-2024" not in parallel
+        else:
+            pd.testing.assert_frame_equal(parallel, serial)

@@ -265,7 +265,7 @@ def prior_size_rule(counts: pd.DataFrame) -> float:
 
 
 def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: float | None = None,
-                       min_count: int = 1) -> pd.DataFrame:
+                       min_count: int = 1, top: int | None = None) -> pd.DataFrame:
     """Weighted log-odds ratio with an informative Dirichlet prior ("Fightin' Words").
 
     Monroe, Colaresi and Quinn (2008), eq. 16-22: for group ``i`` against the rest ``j``,
@@ -286,6 +286,9 @@ def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: f
         ``a0``; :func:`prior_size_rule` of the counts by default.
     min_count : int
         Minimum total frequency of a term (in all groups) for it to be listed.
+    top : int, optional
+        List only each group's ``top`` terms (the first rows of the full table); with
+        hundreds of documents the full table has millions of rows.
 
     Returns
     -------
@@ -297,6 +300,7 @@ def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: f
     total = counts.sum(axis=1).astype(float)
     alpha = prior_size * total / total.sum()
     keep = total >= min_count
+    terms = counts.index[keep].to_numpy()
     frames = []
     for g in counts.columns:
         yi = counts[g].astype(float)
@@ -305,9 +309,11 @@ def log_odds_dirichlet(df: pd.DataFrame, *, group: str = "doc_id", prior_size: f
         delta = (np.log((yi + alpha) / (ni + prior_size - yi - alpha))
                  - np.log((yj + alpha) / (nj + prior_size - yj - alpha)))
         var = 1 / (yi + alpha) + 1 / (yj + alpha)
-        frames.append(pd.DataFrame({group: g, "term": counts.index[keep], "count_doc": yi[keep].astype(int).to_numpy(),
-                                    "count_rest": yj[keep].astype(int).to_numpy(), "delta": delta[keep].to_numpy(),
-                                    "z": (delta / np.sqrt(var))[keep].to_numpy()}))
+        z = (delta / np.sqrt(var))[keep].to_numpy()
+        rows = slice(None) if top is None else np.lexsort((terms, -z))[:top]  # z descending, then term
+        frames.append(pd.DataFrame({group: g, "term": terms[rows], "count_doc": yi[keep].astype(int).to_numpy()[rows],
+                                    "count_rest": yj[keep].astype(int).to_numpy()[rows],
+                                    "delta": delta[keep].to_numpy()[rows], "z": z[rows]}))
     out = pd.concat(frames, ignore_index=True)
     return order_by_appearance(out, group, order=list(counts.columns), then=["z", "term"], ascending=[False, True])
 

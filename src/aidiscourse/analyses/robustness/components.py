@@ -94,10 +94,13 @@ def sentence_terms(inputs: Inputs, s: dict, drop: str | None = None) -> pd.Serie
 def term_counts(inputs: Inputs, s: dict, drop: str | None = None) -> pd.DataFrame:
     """Documents x terms counts, terms with a total count of at least ``min_count``."""
     keep = _rows(inputs, drop)
-    long = pd.DataFrame({"doc_id": inputs.sentences["doc_id"][keep].to_numpy(),
-                         "terms": sentence_terms(inputs, s, drop).to_numpy()}).explode("terms").dropna()
+    return _counts(inputs.sentences["doc_id"][keep].to_numpy(), sentence_terms(inputs, s, drop).to_numpy(), s["min_count"])
+
+
+def _counts(docs: np.ndarray, terms: np.ndarray, min_count: int) -> pd.DataFrame:
+    long = pd.DataFrame({"doc_id": docs, "terms": terms}).explode("terms").dropna()
     wide = long.groupby(["doc_id", "terms"]).size().unstack(fill_value=0)
-    wide = wide.loc[:, wide.sum(axis=0) >= s["min_count"]]
+    wide = wide.loc[:, wide.sum(axis=0) >= min_count]
     return wide.sort_index().sort_index(axis=1).astype(float)
 
 
@@ -107,11 +110,12 @@ def key_terms(inputs: Inputs, s: dict, drop: str | None = None, *, n: int = 10) 
     df = pd.DataFrame({"doc_id": inputs.sentences["doc_id"][keep].to_numpy(),
                        "tokens": inputs.tokens[s["user_dictionary"]][keep].to_numpy(),
                        "terms": sentence_terms(inputs, s, drop).to_numpy()})
-    counts = term_counts(inputs, s, drop)
-    df = df.assign(terms=df["terms"].map(lambda ts: [t for t in ts if t in counts.columns]))
+    counts = _counts(df["doc_id"].to_numpy(), df["terms"].to_numpy(), s["min_count"])
+    vocabulary = set(counts.columns)
+    df = df.assign(terms=df["terms"].map(lambda ts: [t for t in ts if t in vocabulary]))
     prior = float(counts.sum(axis=1).mean()) if s["logodds_prior"] == "rule" else 1000.0
-    z = log_odds_dirichlet(df, prior_size=prior)
-    return {d: g["term"].head(n).tolist() for d, g in z.groupby("doc_id", sort=False)}
+    z = log_odds_dirichlet(df, prior_size=prior, top=n)
+    return {d: g["term"].tolist() for d, g in z.groupby("doc_id", sort=False)}
 
 
 def rarefaction_draws(n_docs: int) -> int:
@@ -145,12 +149,17 @@ def rarefied_distance(counts: pd.DataFrame, *, draws: int | None = None, random_
     if draws is None:
         draws = rarefaction_draws(len(X))
     size = int(X.sum(axis=1).min())
+    # Up to RAREFACTION_MANY_DOCS documents every draw takes whole rows, zero counts too (the
+    # published distances' random stream); above, each document's own terms only: the same
+    # distribution, at the cost of the document's size instead of the vocabulary's.
+    own_terms = len(X) > RAREFACTION_MANY_DOCS
+    present = [np.flatnonzero(row) if own_terms else slice(None) for row in X]
     total = np.zeros((len(X), len(X)))
     for b in range(draws):
         rng = group_rng(random_state, "rarefaction", b)
-        # whole rows, zero counts too: drawing on a document's own terms alone would be
-        # faster but another random stream, and would move the published distances
-        sub = np.vstack([rng.multivariate_hypergeometric(row, size) for row in X])
+        sub = np.zeros_like(X)
+        for i, cols in enumerate(present):
+            sub[i, cols] = rng.multivariate_hypergeometric(X[i, cols], size)
         total += distance_matrix(pd.DataFrame(sub, index=counts.index)).to_numpy()
     return pd.DataFrame(total / draws, index=counts.index, columns=counts.index)
 

@@ -1,10 +1,9 @@
 """Run the grid: every claim in every universe and with each document left out.
 
-The expensive analyses (topic models) are fitted in parallel by
-:func:`aidiscourse.parallel.map_tasks`, once per distinct setting of the choices they
-depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask scheduler address to run them on a
-cluster. Everything else is
-memoised in-process. The ledger (``claims_robustness.csv``) has one row per claim.
+The expensive analyses (topic models, vocabulary distances, key terms: :data:`PARALLEL`)
+are computed in parallel by :func:`aidiscourse.parallel.map_tasks`, once per distinct
+setting of the choices they depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask scheduler
+address to run them on a cluster. Everything else is memoised in-process. The ledger (``claims_robustness.csv``) has one row per claim.
 """
 from __future__ import annotations
 
@@ -52,19 +51,24 @@ DEPENDS = {
 }
 
 
+#: The costly components the ledger computes in parallel, in every setting of the choices
+#: they depend on and, at baseline, with each leave-out.
+PARALLEL = ("topic_fit", "distance_vocabulary", "key_terms")
+
+
 class Components:
     """Memoised analyses: ``get(name, setting, drop)``.
 
     Parameters
     ----------
     inputs : Inputs
-    topic_fits : dict, optional
-        Precomputed topic fits by memo key (from :func:`fit_topics_parallel`).
+    precomputed : dict, optional
+        Precomputed results by memo key (from :func:`compute_parallel`).
     """
 
-    def __init__(self, inputs: comp.Inputs, topic_fits: dict | None = None):
+    def __init__(self, inputs: comp.Inputs, precomputed: dict | None = None):
         self.inputs = inputs
-        self.memo = dict(topic_fits or {})
+        self.memo = dict(precomputed or {})
 
     @staticmethod
     def key(name: str, setting: dict, drop: str | None) -> tuple:
@@ -93,21 +97,26 @@ class Components:
         return getattr(comp, name if name != "terms" else "sentence_terms")(i, s, drop)
 
 
-def _fit_one(inputs: comp.Inputs, setting: dict, drop: str | None):
-    return comp.topic_fit(inputs, setting, drop)
+def _compute_one(inputs: comp.Inputs, name: str, setting: dict, drop: str | None):
+    return Components(inputs).get(name, setting, drop)
 
 
-def fit_topics_parallel(inputs: comp.Inputs, jobs: Sequence[tuple[dict, str | None]], *, n_jobs: int | None = None,
-                        scheduler: str | None = None) -> dict:
-    """Fit the topic models of ``jobs`` (setting, drop), each once, with
+def compute_parallel(inputs: comp.Inputs, jobs: Sequence[tuple[str, dict, str | None]], *, n_jobs: int | None = None,
+                     scheduler: str | None = None) -> dict:
+    """Compute the components of ``jobs`` (name, setting, drop), each once, with
     :func:`aidiscourse.parallel.map_tasks` (local processes, or a Dask cluster given by
-    ``scheduler`` or ``AIDISCOURSE_SCHEDULER``); returns memo keys -> fits."""
+    ``scheduler`` or ``AIDISCOURSE_SCHEDULER``); returns memo keys -> results.
+
+    The ledger sends its costly independent components here (topic fits, vocabulary
+    distances, key terms); a result is the same wherever it is computed.
+    """
     unique = {}
-    for s, drop in jobs:
-        unique.setdefault(Components.key("topic_fit", s, drop), (s, drop))
+    for name, s, drop in jobs:
+        unique.setdefault(Components.key(name, s, drop), (name, s, drop))
     keys, items = list(unique), list(unique.values())
-    fits = dict(map_tasks(_fit_one, items, n_jobs=n_jobs, scheduler=scheduler, in_process_below=2, shared=(inputs,)))
-    return {keys[i]: fits[i] for i in range(len(keys))}
+    results = dict(map_tasks(_compute_one, items, n_jobs=n_jobs, scheduler=scheduler, in_process_below=2,
+                             shared=(inputs,)))
+    return {keys[i]: results[i] for i in range(len(keys))}
 
 
 def leave_out_sets(docs: Sequence[str], *, random_state: int = SEED) -> list:
@@ -154,8 +163,9 @@ def run_ledger(inputs: comp.Inputs, *, target_labels: dict[str, str], n_jobs: in
     """
     base = baseline()
     drops = leave_out_sets(inputs.docs)
-    topic_jobs = [(s, None) for s in settings(DEPENDS["topic_fit"])] + [(base, d) for d in drops]
-    components = Components(inputs, fit_topics_parallel(inputs, topic_jobs, n_jobs=n_jobs, scheduler=scheduler))
+    jobs = [(name, s, drop) for name in PARALLEL for s in settings(DEPENDS[name])
+            for drop in [None] + (drops if s == base else [])]
+    components = Components(inputs, compute_parallel(inputs, jobs, n_jobs=n_jobs, scheduler=scheduler))
     claims = build_claims(components.get, base, target_labels=target_labels)
     rows, outcomes = [], []
     for claim in claims:
