@@ -4,6 +4,7 @@ most MAX_DOCUMENT_PANELS documents one by one and says which. The inputs are the
 result tables with every document repeated 100 times under suffixed ids."""
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -210,3 +211,21 @@ def test_every_document_on_the_map_keeps_its_label():
     assert placed.placed.all()
     assert not synthesis.place_labels(crowded, label="doc_id", x="dim1", y="dim2", domain_x=(-1, 1),
                                       domain_y=(-1, 1), width=200, height=100).placed.all()
+
+
+def test_claims_chart_and_findings_page_summarise_a_ledger_of_hundreds_of_claims():
+    from aidiscourse.report import findings
+
+    ledger = result("claims_robustness.csv")
+    many = repeated(ledger, columns=("claim_id",))
+    chart = synthesis.claims_robustness(many, threshold=0.9).to_dict()
+    marks = re.findall(r'"mark": \{"type": "(\w+)"', json.dumps(chart))
+    assert "tick" in marks and "bar" not in marks  # one strip per kind of claim, not a bar per claim
+    assert f"{len(many):,} claims" in str(chart["title"])
+    small = synthesis.claims_robustness(ledger, threshold=0.9).to_dict()
+    assert "bar" in re.findall(r'"mark": \{"type": "(\w+)"', json.dumps(small))
+    question = next(q for q in findings.QUESTIONS if many.question.isin(q[3]).sum() > 2 * findings.MAX_CLAIMS_SHOWN)
+    no_quotes = pd.DataFrame(columns=["doc_id", "target", "end"])
+    html = findings.question_html(question, many, no_quotes, pd.DataFrame(), link=lambda *a: "")
+    assert html.count('class="aid-finding"') <= findings.MAX_CLAIMS_SHOWN and html.count("<li>") <= findings.MAX_CLAIMS_SHOWN
+    assert "more robust claims" in html or "more fragile claims" in html

@@ -24,6 +24,10 @@ QUESTIONS = (
      ("tone", "language", "closeness", "topics")),
 )
 TRANSLATIONS_FILE = ("data", "translations.csv")
+#: Above this many claims of one kind (robust or fragile) under a question, the page shows
+#: the most robust ones and counts the rest: a corpus of hundreds of documents has a
+#: claim per document for several analyses.
+MAX_CLAIMS_SHOWN = 12
 
 
 def load_translations(paths: Paths) -> pd.DataFrame:
@@ -105,6 +109,28 @@ def quote_html(quote: pd.Series, translations: pd.DataFrame, link) -> str:
             f'sentence {int(quote["sentence"])}</a> · hand label: {escape(quote["label"])}</blockquote>')
 
 
+def most_robust(claims: pd.DataFrame, n: int = MAX_CLAIMS_SHOWN) -> tuple[pd.DataFrame, int]:
+    """At most ``n`` claims: those holding in the largest share of universes (then of
+    leave-outs, then by id), kept in their table order; and how many were left out.
+
+    >>> ledger = pd.DataFrame({"claim_id": list("abc"), "share_holding": [0.5, 1.0, 0.9],
+    ...                        "loo_share_holding": [1.0, 1.0, None]})
+    >>> shown, rest = most_robust(ledger, 2)
+    >>> list(shown.claim_id), rest
+    (['b', 'c'], 1)
+    """
+    if len(claims) <= n:
+        return claims, 0
+    ranked = claims.assign(_loo=claims["loo_share_holding"].fillna(1.0)).sort_values(
+        ["share_holding", "_loo", "claim_id"], ascending=[False, False, True], kind="mergesort")
+    return claims[claims.index.isin(ranked.index[:n])], len(claims) - n
+
+
+def _more(n_more: int, kind: str) -> str:
+    return (f"<p><small>And {n_more:,} more {kind} claims of this kind, all in "
+            f"<code>results/claims_robustness.csv</code>.</small></p>" if n_more else "")
+
+
 def question_html(question: tuple, claims: pd.DataFrame, candidates: pd.DataFrame, translations: pd.DataFrame,
                   link) -> str:
     """The section of one question: its robust claims (English and Chinese) with quotes and
@@ -116,6 +142,8 @@ def question_html(question: tuple, claims: pd.DataFrame, candidates: pd.DataFram
     if robust.empty:
         parts.append("<p><strong>No robust finding answers this question in these texts.</strong> "
                      "<span lang=\"zh\">这些文本中没有稳健的发现能回答这个问题。</span></p>")
+    robust, more_robust = most_robust(robust)
+    fragile, more_fragile = most_robust(fragile)
     for row in robust.itertuples():
         parts.append(f'<p class="aid-finding"><strong>{escape(row.claim)}</strong><br><span lang="zh">{escape(row.claim_zh)}</span>'
                      f'<br><small>Holds in {row.share_holding:.0%} of universes and '
@@ -123,11 +151,13 @@ def question_html(question: tuple, claims: pd.DataFrame, candidates: pd.DataFram
                      f'(claim <code>{escape(row.claim_id)}</code>).</small></p>')
         for _, q in claim_quotes(row.claim_id, claims, candidates).iterrows():
             parts.append(quote_html(q, translations, link))
+    parts.append(_more(more_robust, "robust"))
     if not fragile.empty:
         items = "".join(f"<li>{escape(r.claim)} <small>(holds in {r.share_holding:.0%} of universes; breaks when "
                         f"{escape(r.breaks_when or 'documents are left out')})</small></li>" for r in fragile.itertuples())
         parts.append(f'<p><em>Fragile, not stated as findings</em> <span lang="zh">（不稳健，不作为结论）</span>:</p><ul>{items}</ul>')
-    return "\n".join(parts)
+    parts.append(_more(more_fragile, "fragile"))
+    return "\n".join(p for p in parts if p)
 
 
 def _share(value) -> str:

@@ -177,8 +177,31 @@ def correspondence_map(doc_map: pd.DataFrame, term_map: pd.DataFrame, share: Seq
         "Correspondence analysis of term counts", selection, extra=extra))
 
 
+#: Above this many claims, one bar each would be taller than a page: the chart becomes a
+#: strip of ticks per kind of claim.
+MAX_CLAIM_BARS = 40
+
+
+def _claims_strip(data: pd.DataFrame, *, threshold: float) -> alt.LayerChart:
+    tooltip = [alt.Tooltip("claim:N", title="claim"), alt.Tooltip("share_holding:Q", format=".0%", title="universes"),
+               alt.Tooltip("loo_share_holding:Q", format=".0%", title="leave documents out"),
+               alt.Tooltip("breaks_when:N", title="breaks when")]
+    ticks = alt.Chart(data).mark_tick(thickness=2, size=22, opacity=0.5).encode(
+        y=alt.Y("question:N", title=None),
+        x=alt.X("share_holding:Q", title="share of universes in which the claim holds", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        color=alt.Color("status:N", scale=alt.Scale(domain=["finding", "fragile"], range=["#1b6ca8", "#e08214"]),
+                        title=None),
+        tooltip=tooltip)
+    rule = alt.Chart(pd.DataFrame({"x": [threshold]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q")
+    return alt.layer(ticks, rule).properties(
+        width=440, height=alt.Step(30),
+        title=f"How robust are the {len(data):,} claims? One tick per claim, by kind (hover for the claim)")
+
+
 def claims_robustness(ledger: pd.DataFrame, *, threshold: float) -> alt.LayerChart:
-    """Every claim by the share of universes and of leave-one-out fits in which it holds.
+    """Every claim by the share of universes and of leave-one-out fits in which it holds
+    (above :data:`MAX_CLAIM_BARS` claims, a strip of ticks per kind of claim).
 
     Parameters
     ----------
@@ -189,6 +212,8 @@ def claims_robustness(ledger: pd.DataFrame, *, threshold: float) -> alt.LayerCha
     """
     data = ledger.assign(status=ledger["robust"].map({True: "finding", False: "fragile"}),
                          loo=ledger["loo_share_holding"].fillna(1.0))
+    if len(data) > MAX_CLAIM_BARS:
+        return _claims_strip(data, threshold=threshold)
     order = list(data.sort_values(["share_holding", "loo"], ascending=False)["claim_id"])
     base = alt.Chart(data).encode(y=alt.Y("claim_id:N", sort=order, title=None, axis=alt.Axis(labelLimit=220)))
     tooltip = [alt.Tooltip("claim:N", title="claim"), alt.Tooltip("share_holding:Q", format=".0%", title="universes"),
