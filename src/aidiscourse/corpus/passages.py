@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from aidiscourse.config import Paths, project_paths
@@ -155,45 +156,54 @@ def build_passages(
         raise fail(f"terms has {len(term_lists)} entries for {len(df)} sentences")
     n_terms = [len(t) for t in term_lists]
 
-    # contiguous runs of one (document, section, speaker, turn), then paragraphs within them
-    key = df[_BLOCK].astype(str).agg("\x1f".join, axis=1)
-    block_id = (key != key.shift()).cumsum()
-    para_id = ((df["paragraph"] != df["paragraph"].shift()) | (block_id != block_id.shift())).cumsum()
+    # contiguous runs of one (document, section, speaker, turn), then paragraphs within
+    # them: both are runs of rows, read as index ranges (no per-group pandas work, which
+    # at hundreds of documents cost seconds per call)
+    new_block = np.zeros(len(df), dtype=bool)
+    for col in _BLOCK:
+        values = df[col].astype(str)
+        new_block |= (values != values.shift()).to_numpy()
+    new_para = new_block | (df["paragraph"] != df["paragraph"].shift()).to_numpy()
+    starts = np.flatnonzero(new_para)
+    ends = np.append(starts[1:], len(df))
 
     passages: list[_Piece] = []
-    for _, block in df.groupby(block_id, sort=False):
-        pieces: list[_Piece] = []
-        for _, para in block.groupby(para_id.loc[block.index], sort=False):
-            rows = list(para.index)
-            lengths = [n_terms[r] for r in rows]
-            for group in split_balanced(lengths, max_terms):
-                pieces.append(_Piece([rows[i] for i in group], sum(lengths[i] for i in group)))
+    pieces: list[_Piece] = []
+    for a, b in zip(starts, ends):
+        if new_block[a] and pieces:
+            passages.extend(_merge_short(pieces, min_terms, max_terms))
+            pieces = []
+        lengths = n_terms[a:b]
+        for group in split_balanced(lengths, max_terms):
+            pieces.append(_Piece([int(a) + i for i in group], sum(lengths[i] for i in group)))
+    if pieces:
         passages.extend(_merge_short(pieces, min_terms, max_terms))
 
+    column = {c: df[c].tolist() for c in ("doc_id", "section", "speaker", "role", "turn", "paragraph", "sentence", "text")}
+    n_tokens = df["tokens"].str.split().str.len().tolist()
     records = []
     counter: dict[str, int] = {}
     for piece in passages:
-        part = df.loc[piece.rows]
-        first = part.iloc[0]
-        doc = str(first["doc_id"])
+        first, last = piece.rows[0], piece.rows[-1]
+        doc = str(column["doc_id"][first])
         counter[doc] = counter.get(doc, 0) + 1
         records.append(
             {
                 "passage_id": f"{doc}/{counter[doc]}",
                 "doc_id": doc,
                 "passage": counter[doc],
-                "section": first["section"],
-                "speaker": first["speaker"],
-                "role": first["role"],
-                "turn": first["turn"],
-                "paragraph_first": int(part["paragraph"].iloc[0]),
-                "paragraph_last": int(part["paragraph"].iloc[-1]),
-                "sentence_first": int(part["sentence"].iloc[0]),
-                "sentence_last": int(part["sentence"].iloc[-1]),
-                "n_sentences": len(part),
-                "n_tokens": int(part["tokens"].str.split().str.len().sum()),
+                "section": column["section"][first],
+                "speaker": column["speaker"][first],
+                "role": column["role"][first],
+                "turn": column["turn"][first],
+                "paragraph_first": int(column["paragraph"][first]),
+                "paragraph_last": int(column["paragraph"][last]),
+                "sentence_first": int(column["sentence"][first]),
+                "sentence_last": int(column["sentence"][last]),
+                "n_sentences": len(piece.rows),
+                "n_tokens": int(sum(n_tokens[r] for r in piece.rows)),
                 "n_terms": piece.n_terms,
-                "text": "".join(part["text"]),
+                "text": "".join(column["text"][r] for r in piece.rows),
                 "terms": [t for r in piece.rows for t in term_lists[r]],
             }
         )
