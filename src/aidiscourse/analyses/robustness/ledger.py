@@ -1,6 +1,6 @@
 """Run the grid: every claim in every universe and with each document left out.
 
-The expensive analyses (topic models, vocabulary distances, key terms: :data:`PARALLEL`)
+The expensive analyses (topic models, vocabulary distances, key terms, ...: :data:`PARALLEL`)
 are computed in parallel by :func:`aidiscourse.parallel.map_tasks`, once per distinct
 setting of the choices they depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask scheduler
 address to run them on a cluster. Everything else is memoised in-process. The ledger (``claims_robustness.csv``) has one row per claim.
@@ -53,7 +53,7 @@ DEPENDS = {
 
 #: The costly components the ledger computes in parallel, in every setting of the choices
 #: they depend on and, at baseline, with each leave-out.
-PARALLEL = ("topic_fit", "distance_vocabulary", "key_terms")
+PARALLEL = ("topic_fit", "distance_vocabulary", "key_terms", "concepts", "formulaic", "tone", "target_tone")
 
 
 class Components:
