@@ -54,8 +54,8 @@ def distance_matrix(profiles: pd.DataFrame, *, metric: str = "jensenshannon") ->
     ``"jensenshannon"``: Jensen-Shannon distance (base 2, in [0, 1]) between the rows
     normalised to sum to one: scipy's ``jensenshannon`` up to rounding, except that a
     divergence below eight machine epsilons counts as 0 before its square root (rows equal
-    up to rounding, a document added twice, are at distance 0, never NaN). ``"euclidean"``: Euclidean
-    distance between raw rows.
+    up to rounding, a document added twice, are at distance 0, never NaN).
+    ``"euclidean"``: Euclidean distance between raw rows.
 
     >>> distance_matrix(pd.DataFrame([[0.1, 0.7, 0.2], [0.1, 0.7, 0.2]], index=["a", "b"])).loc["a", "b"]
     np.float64(0.0)

@@ -83,14 +83,16 @@ def long_distances(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     >>> long_distances({"m": D}).values.tolist()
     [['m', 'a', 'b', 0.3]]
     """
-    frames = [pd.DataFrame(columns=["method", "doc_a", "doc_b", "distance"])]
+    frames = []
     for method, D in matrices.items():
         ids = np.asarray(D.index, dtype=object)
         i, j = np.triu_indices(len(ids), k=1)
         swap = ids[i] > ids[j]
         frames.append(pd.DataFrame({"method": method, "doc_a": np.where(swap, ids[j], ids[i]),
                                     "doc_b": np.where(swap, ids[i], ids[j]), "distance": D.to_numpy()[i, j]}))
-    return pd.concat(frames[1:] or frames, ignore_index=True)
+    if not frames:
+        return pd.DataFrame(columns=["method", "doc_a", "doc_b", "distance"])
+    return pd.concat(frames, ignore_index=True)
 
 
 def combined_distance(matrices: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
@@ -266,10 +268,10 @@ def mantel(a: pd.DataFrame, b: pd.DataFrame, *, n_permutations: int | None = Non
     n = len(common)
     va = squareform(a.loc[common, common].to_numpy(), checks=False)
     vb = squareform(b.loc[common, common].to_numpy(), checks=False)
-    ranks_b = rankdata(vb)
-    centred_a = rankdata(va) - rankdata(va).mean()
-    centred_b = squareform(ranks_b - ranks_b.mean())  # square, zero diagonal
-    scale = np.sqrt((centred_a @ centred_a) * np.sum((ranks_b - ranks_b.mean()) ** 2))
+    ranks_a, ranks_b = rankdata(va), rankdata(vb)
+    centred_a, centred_pairs_b = ranks_a - ranks_a.mean(), ranks_b - ranks_b.mean()
+    centred_b = squareform(centred_pairs_b)  # square, zero diagonal
+    scale = np.sqrt((centred_a @ centred_a) * (centred_pairs_b @ centred_pairs_b))
     if n < 3 or not scale > 0:
         return float("nan"), float("nan"), 0
     rho_obs = spearmanr(va, vb).statistic

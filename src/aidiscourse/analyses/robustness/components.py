@@ -26,8 +26,7 @@ from aidiscourse.corpus.segment import terms as content_terms
 RAREFACTION_DRAWS = 50
 #: Above this many documents, :data:`RAREFACTION_DRAWS_MANY` draws: one draw costs
 #: O(documents squared) and the ledger needs the distances in every setting and
-#: leave-out, while a pair's distance varies little from draw to draw (the standard
-#: deviation measured at 500 documents is in ``book/reproduce.md``).
+#: leave-out (the synthesis chapter states the number it used).
 RAREFACTION_MANY_DOCS = 100
 RAREFACTION_DRAWS_MANY = 5
 #: Bootstrap draws of the ledger's intervals (fewer than the chapters': thousands of universes).

@@ -1,9 +1,11 @@
 """Run the grid: every claim in every universe and with each document left out.
 
-The expensive analyses (topic models, vocabulary distances, key terms, ...: :data:`PARALLEL`)
-are computed in parallel by :func:`aidiscourse.parallel.map_tasks`, once per distinct
-setting of the choices they depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask scheduler
-address to run them on a cluster. Everything else is memoised in-process. The ledger (``claims_robustness.csv``) has one row per claim.
+The expensive analyses (:data:`PARALLEL`: topic models, vocabulary distances, key terms
+and the per-document shares) are computed in parallel by
+:func:`aidiscourse.parallel.map_tasks`, once per distinct setting of the choices they
+depend on; set ``AIDISCOURSE_SCHEDULER`` to a Dask scheduler address to run them on a
+cluster. Everything else is memoised in-process. The ledger (``claims_robustness.csv``)
+has one row per claim.
 """
 from __future__ import annotations
 
@@ -15,9 +17,9 @@ import pandas as pd
 
 from aidiscourse.analyses.robustness import components as comp
 from aidiscourse.analyses.robustness.claims import Claim, build_claims, holds, share
-from aidiscourse.analyses.synthesis import DISTANCE_METHODS, combined_distance
 from aidiscourse.analyses.robustness.grid import CHOICES, baseline, n_universes, settings
 from aidiscourse.analyses.stats import distance_matrix
+from aidiscourse.analyses.synthesis import DISTANCE_METHODS, combined_distance
 from aidiscourse.config import SEED
 from aidiscourse.parallel import map_tasks
 
@@ -107,8 +109,8 @@ def compute_parallel(inputs: comp.Inputs, jobs: Sequence[tuple[str, dict, str | 
     :func:`aidiscourse.parallel.map_tasks` (local processes, or a Dask cluster given by
     ``scheduler`` or ``AIDISCOURSE_SCHEDULER``); returns memo keys -> results.
 
-    The ledger sends its costly independent components here (topic fits, vocabulary
-    distances, key terms); a result is the same wherever it is computed.
+    The ledger sends its costly independent components here (:data:`PARALLEL`); a result
+    is the same wherever it is computed.
     """
     unique = {}
     for name, s, drop in jobs:
