@@ -154,6 +154,10 @@ def test_notebook_cache_is_cleared_when_inputs_change(project_copy):
     cache.mkdir()
     (cache / "db").write_text("x")
     assert refresh(project_copy, cache) is False and (cache / "db").exists()  # nothing changed
+    # caches that a build writes under data/processed are outputs, not inputs
+    (project_copy / "data" / "processed" / "ledger").mkdir(parents=True, exist_ok=True)
+    (project_copy / "data" / "processed" / "ledger" / "claims.parquet").write_bytes(b"cache")
+    assert refresh(project_copy, cache) is False and (cache / "db").exists()
     with open(project_copy / "data" / "lexicons" / "userdict.txt", "a", encoding="utf-8") as fh:
         fh.write("新词 100 n\n")
     (project_copy / "_build" / ".doctrees").mkdir()

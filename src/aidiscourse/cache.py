@@ -49,20 +49,30 @@ def fingerprint(*inputs: str | os.PathLike, extra: Iterable[str] = ()) -> str:
     for top in (Path(p) for p in inputs):
         # each input is digested on its own and the digests sorted: the key depends on
         # neither the order of the inputs nor where the project or the package lies
-        digest = hashlib.sha256()
-        files = [top] if top.is_file() else sorted(top.rglob("*")) if top.is_dir() else []
-        digest.update(f"{top.name}\0{len(files)}\0".encode())
+        files = _hashed_files(top)
+        # only hashed files are counted: a cache written under an ignored folder
+        # (data/processed) must not change the key of the inputs it was built from
+        digest = hashlib.sha256(f"{top.name}\0{len(files)}\0".encode())
         for path in files:
-            rel = path.relative_to(top)
-            if not path.is_file() or IGNORED_PARTS.intersection(rel.parts) or path.suffix in IGNORED_SUFFIXES:
-                continue
-            digest.update(rel.as_posix().encode("utf-8") + b"\0")
+            digest.update(path.relative_to(top).as_posix().encode("utf-8") + b"\0")
             digest.update(hashlib.sha256(path.read_bytes()).digest())
         parts.append(digest.digest())
     digest = hashlib.sha256(b"".join(sorted(parts)))
     for item in extra:
         digest.update(str(item).encode("utf-8") + b"\0")
     return digest.hexdigest()
+
+
+def _hashed_files(top: Path) -> list[Path]:
+    """The files under ``top`` that count as inputs, sorted; ignored folders are not entered."""
+    if top.is_file():
+        return [top]
+    found = []
+    for folder, subfolders, names in os.walk(top):
+        subfolders[:] = [d for d in subfolders if d not in IGNORED_PARTS]
+        found += [Path(folder, n) for n in names
+                  if Path(n).suffix not in IGNORED_SUFFIXES and Path(folder, n).is_file()]
+    return sorted(found)
 
 
 def atomic_write(path: str | os.PathLike, data: bytes | str) -> Path:
