@@ -140,11 +140,13 @@ def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGM
     return sentences, pa.table(audit, schema=AUDIT_SCHEMA)
 
 
-def process_encoded(doc: Document, raw: str, user_words: tuple, backend: str, key: str) -> tuple[bytes, bytes]:
-    """:func:`process_text`, its two tables encoded as the Parquet files of the cache (with
-    ``key``): a worker does the encoding, and the files are what travels back."""
+def process_encoded(doc: Document, raw: str, user_words: tuple, backend: str,
+                    key: str) -> tuple[pa.Table, pa.Table, bytes, bytes]:
+    """:func:`process_text`'s two tables, and the same encoded as the Parquet files of the
+    cache (with ``key``): a worker does the encoding, and the driver only writes the files
+    and joins the tables, without decoding what it has just been sent."""
     sentences, audit = process_text(doc, raw, user_words, backend)
-    return parquet_bytes(sentences, key=key, small=True), parquet_bytes(audit, key=key, small=True)
+    return sentences, audit, parquet_bytes(sentences, key=key, small=True), parquet_bytes(audit, key=key, small=True)
 
 
 def _cache_files(paths: Paths, doc: Document) -> tuple[Path, Path]:
@@ -205,7 +207,7 @@ def prepare(
     for doc in docs:
         if doc.id not in texts:
             verify_raw(paths, doc)
-    tables: dict[str, tuple] = {}  # document -> its two tables, as Parquet bytes or files
+    tables: dict[str, tuple] = {}  # document -> its two tables (those processed now)
     if pending:
         user_words = read_user_dict(paths.user_dict)
         items = [(d, texts.pop(d.id), user_words, backend, keys[d.id]) for d in pending]
@@ -214,11 +216,11 @@ def prepare(
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(pending), desc="prepare", unit="doc")
-        for i, files in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler,
-                                  in_process_below=IN_PROCESS_BELOW):
+        for i, (sentences, audit, *files) in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler,
+                                                        in_process_below=IN_PROCESS_BELOW):
             for path, data in zip(_cache_files(paths, pending[i]), files):
                 atomic_write(path, data)
-            tables[pending[i].id] = files
+            tables[pending[i].id] = sentences, audit
             if bar:
                 bar.update(1)
         if bar:
@@ -231,9 +233,10 @@ def prepare(
 
     sent_file, audit_file = paths.processed / SENTENCES_FILE, paths.processed / AUDIT_FILE
     if pending or parquet_key(sent_file) != combined_key or parquet_key(audit_file) != combined_key:
-        parts = [tables.get(d.id) or _cache_files(paths, d) for d in docs]
-        sentences = pa.concat_tables([read_table(s) for s, _ in parts]) if docs else SENTENCE_SCHEMA.empty_table()
-        audit = pa.concat_tables([read_table(a) for _, a in parts]) if docs else AUDIT_SCHEMA.empty_table()
+        parts = [tables.get(d.id) or tuple(map(read_table, _cache_files(paths, d))) for d in docs]
+        # the combined table carries its own key, not the documents' ones
+        sentences = pa.concat_tables([s for s, _ in parts]).replace_schema_metadata() if docs else SENTENCE_SCHEMA.empty_table()
+        audit = pa.concat_tables([a for _, a in parts]).replace_schema_metadata() if docs else AUDIT_SCHEMA.empty_table()
         write_table(audit, audit_file, key=combined_key)
         write_table(sentences, sent_file, key=combined_key)
         n_sentences = sentences.num_rows

@@ -25,6 +25,9 @@ SPAM_WORDS = ("色婷婷", "激情", "无码", "成人", "久久", "av", "a片",
 
 
 def _is_spam(line: str) -> bool:
+    lowered = line.lower()
+    if not any(w in lowered for w in SPAM_WORDS):
+        return False  # most lines: no item can hit
     items = [i for i in re.split(r"[,，、\s]+", line.strip()) if i]
     hits = sum(any(w in item.lower() for w in SPAM_WORDS) for item in items)
     return len(items) >= 3 and hits >= 2

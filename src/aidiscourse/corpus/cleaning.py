@@ -29,7 +29,8 @@ from aidiscourse.corpus.normalize import collapse_whitespace, count_changed_char
 from aidiscourse.errors import fail
 
 
-MOJIBAKE = re.compile(r"[\ue000-\uf8ff\ufffd€]|\?[;,!！/]|\?\?|/p>|(?<=[\u4e00-\u9fff])@")
+# (the look-behind follows the @, so that the engine searches for the sign first)
+MOJIBAKE = re.compile(r"[\ue000-\uf8ff\ufffd€]|\?[;,!！/]|\?\?|/p>|@(?<=[\u4e00-\u9fff]@)")
 
 
 def flag_mojibake(text: str) -> str:

@@ -19,12 +19,15 @@ from aidiscourse.config import SEGMENTER_BACKEND
 from aidiscourse.corpus.normalize import CJK
 from aidiscourse.errors import fail
 
+# each branch consumes the sign that ends a sentence and looks around it afterwards, so
+# that the engine searches for signs instead of trying look-behinds at every character;
+# a match's end is where a sentence ends
 _SENTENCE_END = re.compile(
-    r"(?<=[。！？…])(?![。！？!?…”’」』）)\"'])"
+    r"[。！？…](?![。！？!?…”’」』）)\"'])"
     # a half-width ! or ? ends a sentence only before a space, a Chinese character or the
     # end: not in "<!--", "Yahoo!News", "x.cn/a?b=1"
-    r"|(?<=[!?])(?<!<[!?])(?![\x21-\x7e。！？…”’」』）])"
-    r"|(?<=[。！？!?…][”’」』）)\"'])(?![”’」』）)\"'])"
+    r"|[!?](?<!<[!?])(?![\x21-\x7e。！？…”’」』）])"
+    r"|[。！？!?…][”’」』）)\"'](?![”’」』）)\"'])"
 )
 
 
