@@ -42,10 +42,27 @@ def test_markdown_notebooks_are_text_notebooks_in_the_toc():
             assert "<output>" not in path.read_text(encoding="utf-8")
 
 
-def test_notebooks_are_numbered_in_book_order():
+def test_notebooks_are_numbered_in_execution_order():
+    """Sphinx executes notebooks in the order of their names: a notebook that reads a
+    result table is numbered after the one that writes it (the findings page, shown first,
+    reads the chapters' tables and is numbered last); the analyses appear in book order."""
+    import re
+
+    writers, readers = {}, []
+    for path in sorted((ROOT / "notebooks").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        # the table's name is the first .csv literal of the call (on its line or the next)
+        for call in re.split(r"\bwrite_table\(", text)[1:]:
+            writers[re.search(r'"([\w.]+\.csv)"', call).group(1)] = path.stem
+        readers += [(path.stem, table) for table in re.findall(r'read_table\("([\w.]+\.csv)"', text)]
+    assert readers, "no notebook reads a result table: the check below would be empty"
+    for reader, table in readers:
+        assert table in writers, f"{reader} reads {table}, which no notebook writes"
+        assert writers[table] < reader, f"{reader} reads {table} but executes before {writers[table]} writes it"
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text(encoding="utf-8"))
     chapters = [f for f in _toc_files(toc) if f.startswith("notebooks/")]
-    assert chapters == sorted(chapters)
+    analyses = [c for c in chapters if c.split("/")[1] not in {r for r, _ in readers if r > max(writers.values())}]
+    assert analyses == sorted(analyses)
 
 
 def test_every_chart_links_to_its_data():
