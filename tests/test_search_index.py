@@ -2,10 +2,6 @@
 per word (which made indexing grow with the square of the number of pages)."""
 from __future__ import annotations
 
-import pytest
-
-pytest.importorskip("jieba")
-
 
 def index_words(lang, pages):
     """What Sphinx's IndexBuilder keeps of each page: the stems of the split words that pass the filter."""

@@ -70,8 +70,8 @@ def _hashed_files(top: Path) -> list[Path]:
     found = []
     for folder, subfolders, names in os.walk(top):
         subfolders[:] = [d for d in subfolders if d not in IGNORED_PARTS]
-        found += [Path(folder, n) for n in names
-                  if Path(n).suffix not in IGNORED_SUFFIXES and Path(folder, n).is_file()]
+        found += [path for path in map(Path(folder).joinpath, names)
+                  if path.suffix not in IGNORED_SUFFIXES and path.is_file()]
     return sorted(found)
 
 

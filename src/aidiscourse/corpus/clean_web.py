@@ -28,8 +28,8 @@ def _is_spam(line: str) -> bool:
     lowered = line.lower()
     if not any(w in lowered for w in SPAM_WORDS):
         return False  # most lines: no item can hit
-    items = [i for i in re.split(r"[,，、\s]+", line.strip()) if i]
-    hits = sum(any(w in item.lower() for w in SPAM_WORDS) for item in items)
+    items = [i for i in re.split(r"[,，、\s]+", lowered.strip()) if i]
+    hits = sum(any(w in item for w in SPAM_WORDS) for item in items)
     return len(items) >= 3 and hits >= 2
 
 
