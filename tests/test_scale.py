@@ -66,7 +66,7 @@ def test_small_corpora_run_in_process_and_parallel_runs_agree(project_copy, monk
     paths = Paths(project_copy)
     build.prepare(paths, progress=False, force=True)  # five documents: in this process
     serial = processed_files(project_copy)
-    monkeypatch.setattr(build, "IN_PROCESS_BELOW", 1)
+    monkeypatch.setattr(build, "IN_PROCESS_BELOW_CHARS", 1)
     build.prepare(paths, progress=False, force=True, n_jobs=2)
     assert processed_files(project_copy) == serial
 
@@ -80,7 +80,7 @@ def cluster():
 
 
 def test_prepare_on_a_dask_cluster_gives_the_local_files(project_copy, cluster):
-    from aidiscourse.corpus.build import IN_PROCESS_BELOW
+    from aidiscourse.corpus.build import IN_PROCESS_BELOW_CHARS
 
     local = run_cli("prepare", "--quiet", "--force", cwd=project_copy)
     assert local.returncode == 0, local.stderr
@@ -89,7 +89,7 @@ def test_prepare_on_a_dask_cluster_gives_the_local_files(project_copy, cluster):
     assert remote.returncode == 0, remote.stderr
     assert "5 documents (5 processed)" in remote.stdout
     assert processed_files(project_copy) == expected
-    assert IN_PROCESS_BELOW > 5  # so the local run above really was the in-process path
+    assert sum(len(p.read_text(encoding="utf-8")) for p in (project_copy / "data" / "raw").glob("*.txt")) < IN_PROCESS_BELOW_CHARS  # so the local run above really was the in-process path
 
 
 def test_topic_search_on_a_dask_cluster_gives_the_local_fits(paths, cluster, monkeypatch):

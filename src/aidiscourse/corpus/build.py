@@ -36,9 +36,11 @@ SENTENCE_SCHEMA = pa.schema([(c, pa.int64() if c in ("paragraph", "sentence", "t
                              for c in SENTENCE_COLUMNS])
 AUDIT_SCHEMA = pa.schema([(c, pa.int64() if c in ("order", "chars_before", "chars_after", "items") else pa.large_string())
                           for c in AUDIT_COLUMNS])
-#: Below this many documents to process, ``prepare`` works in this process: starting
-#: worker processes (and loading the dictionary in each) costs more than it saves.
-IN_PROCESS_BELOW = 40
+#: Below this many characters to process, ``prepare`` works in this process: starting a
+#: local worker (interpreter, imports, dictionary) takes about 0.7 s, as long as one core
+#: takes for a million characters, so two workers break even near 1.5 million (measured
+#: on two cores: 1.3 s either way at 1.5 million, 2.4 s against 2.1 s at 3 million).
+IN_PROCESS_BELOW_CHARS = 1_500_000
 #: The combined tables, beside one file pair per document under ``docs/``.
 SENTENCES_FILE = "sentences.parquet"
 AUDIT_FILE = "cleaning_audit.parquet"
@@ -175,7 +177,8 @@ def prepare(
         The project; found from the current directory by default.
     n_jobs : int, optional
         Local worker processes (joblib/loky); default: one per core, at most one per
-        document. Fewer than :data:`IN_PROCESS_BELOW` documents are processed in this process.
+        document. Fewer than :data:`IN_PROCESS_BELOW_CHARS` characters to process are
+        processed in this process (a scheduler address still sends them to Dask).
     backend : {"rjieba", "jieba"}
         Segmentation backend (default :data:`aidiscourse.config.SEGMENTER_BACKEND`); both
         give the same tokens.
@@ -211,13 +214,14 @@ def prepare(
     if pending:
         user_words = read_user_dict(paths.user_dict)
         items = [(d, texts.pop(d.id), user_words, backend, keys[d.id]) for d in pending]
+        if sum(len(item[1]) for item in items) < IN_PROCESS_BELOW_CHARS:
+            n_jobs = 1
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(pending), desc="prepare", unit="doc")
-        for i, (sentences, audit, *files) in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler,
-                                                        in_process_below=IN_PROCESS_BELOW):
+        for i, (sentences, audit, *files) in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler):
             for path, data in zip(_cache_files(paths, pending[i]), files):
                 atomic_write(path, data)
             tables[pending[i].id] = sentences, audit
