@@ -232,6 +232,24 @@ def test_pages_are_rewritten_only_when_they_change(tmp_path):
     assert page.read_text(encoding="utf-8") == "two"
 
 
+@pytest.mark.parametrize("most, expected_depth", [(5, None), (4, 1)])
+def test_sidebar_lists_each_text_only_up_to_a_limit(project_copy, monkeypatch, most, expected_depth):
+    from types import SimpleNamespace
+
+    from aidiscourse.config import Paths
+    from aidiscourse.corpus.build import prepare
+
+    prepare(Paths(project_copy), progress=False)
+    n_docs = len(load_manifest(Paths(project_copy)))
+    monkeypatch.setattr(reader_pages, "SIDEBAR_MAX_DOCUMENTS", most)
+    config = SimpleNamespace(html_theme_options={"home_page_in_navbar": True}, html_static_path=[],
+                             html_search_options={})
+    reader_pages._config_inited(SimpleNamespace(srcdir=str(project_copy)), config)
+    assert len(list((project_copy / "texts" / "read").glob("*.md"))) == n_docs == 5
+    assert config.html_theme_options.get("max_navbar_depth") == expected_depth
+    assert config.html_theme_options["home_page_in_navbar"] is True
+
+
 # --- citable and reusable -------------------------------------------------------------------
 
 def test_licence_files_and_statements():

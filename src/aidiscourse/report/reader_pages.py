@@ -69,6 +69,11 @@ DOWNLOAD_PARQUET = f"{links.TEXTS_FOLDER}/sentences.parquet"
 CONCORDANCE_DATA = "_static/aid-sentences.js"
 
 _STATIC = Path(__file__).parent / "static"
+
+#: Above this many documents the sidebar lists the Texts page but not each reader page: a
+#: list of hundreds of links helps no reader, and the theme rebuilds it for every page (at
+#: 500 documents that was most of the build's time outside the notebooks).
+SIDEBAR_MAX_DOCUMENTS = 50
 _ROLES = ("author", "interviewer", "interviewee", "moderator", "panelist")
 
 
@@ -381,7 +386,9 @@ def write_downloads(paths: Paths, outdir: Path) -> list[Path]:
 
 def _config_inited(app, config):
     paths = Paths(Path(app.srcdir))
-    write_pages(paths)
+    n_reader_pages = sum(page.parent.name == "read" for page in write_pages(paths))
+    if n_reader_pages > SIDEBAR_MAX_DOCUMENTS:
+        config.html_theme_options = {**(config.html_theme_options or {}), "max_navbar_depth": 1}
     config.html_static_path = [*config.html_static_path, str(_STATIC)]
     # the book's own search segments Chinese with jieba; the project's dictionary keeps its terms whole
     options = dict(config.html_search_options or {})
