@@ -360,7 +360,8 @@ def write_pages(paths: Paths) -> list[Path]:
     }
     for doc in docs:
         pages[paths.root / f"{links.reader_page(doc.id)}.md"] = reader_markdown(doc, sentences[sentences.doc_id == doc.id])
-    for stale in (folder / "read").glob("*.md") if (folder / "read").is_dir() else []:
+    reader_folder = paths.root / links.READER_FOLDER
+    for stale in reader_folder.glob("*.md") if reader_folder.is_dir() else []:
         if stale not in pages:
             stale.unlink()
     for path, text in pages.items():
@@ -386,7 +387,8 @@ def write_downloads(paths: Paths, outdir: Path) -> list[Path]:
 
 def _config_inited(app, config):
     paths = Paths(Path(app.srcdir))
-    n_reader_pages = sum(page.parent.name == "read" for page in write_pages(paths))
+    reader_folder = paths.root / links.READER_FOLDER
+    n_reader_pages = sum(page.parent == reader_folder for page in write_pages(paths))
     if n_reader_pages > SIDEBAR_MAX_DOCUMENTS:
         config.html_theme_options = {**(config.html_theme_options or {}), "max_navbar_depth": 1}
     config.html_static_path = [*config.html_static_path, str(_STATIC)]
