@@ -248,11 +248,24 @@ def _toy_features(n=120, seed=0):
 
 def test_model_fit_is_deterministic_and_learns(tmp_path):
     X, y = _toy_features()
-    a, b = tone_model.fit_model(X, y), tone_model.fit_model(X, y)
+    a, b = tone_model.fit_model(X, y, C=1.0), tone_model.fit_model(X, y, C=1.0)
     assert np.array_equal(a.coef, b.coef) and np.array_equal(a.intercept, b.intercept)
     assert (a.predict(X) == y).mean() > 0.8
     s = a.score(X)
     assert (-1 <= s).all() and (s <= 1).all() and s[y == "positive"].mean() > s[y == "negative"].mean()
+
+
+def test_outside_sentences_weigh_as_much_as_the_corpus_sentences():
+    """Sentences from outside the corpus move the fit, but 3,000 of them weigh no more
+    than the 120 corpus sentences: adding them twice over changes nothing."""
+    X, y = _toy_features()
+    X_out, y_out = _toy_features(n=3000, seed=7)
+    X_out[:, 1] += 3 * (y_out == "positive")  # a feature that only the outside sentences use
+    alone = tone_model.fit_model(X, y, C=1.0)
+    both = tone_model.fit_model(X, y, C=1.0, outside=(X_out, y_out))
+    twice = tone_model.fit_model(X, y, C=1.0, outside=(np.vstack([X_out, X_out]), np.concatenate([y_out, y_out])))
+    assert both.coef[both.classes.index("positive"), 1] > alone.coef[alone.classes.index("positive"), 1] + 0.1
+    np.testing.assert_allclose(twice.coef, both.coef, atol=5e-3)  # the same objective, to the solver's tolerance
 
 
 def test_model_file_round_trip_and_hash_check(tmp_path):
@@ -272,8 +285,9 @@ def test_committed_model_is_the_one_the_labels_give(paths):
     """data/models/tone.npz is refitted from the labels; a stale file fails here."""
     committed = tone_model.load_model(paths.root / tone_model.MODEL_FILE)
     labels = hand_labels.load_labels(paths)
-    X = tone_model.features(labels.text, cache=embedding_cache(paths), paths=paths)
-    refit = tone_model.fit_model(X, labels.label)
+    cache = embedding_cache(paths)
+    X = tone_model.features(labels.text, cache=cache, paths=paths)
+    refit = tone_model.fit_model(X, labels.label, outside=tone_model.outside_training(cache=cache, paths=paths))
     assert np.allclose(committed.coef, refit.coef, atol=1e-8) and committed.classes == refit.classes
 
 
@@ -345,7 +359,8 @@ def test_leave_one_document_out_never_trains_on_the_held_out_document(monkeypatc
     """Every fit and every tuning sees only the other documents' sentences."""
     seen = []
     real_fit, real_tune = validation.fit_model, validation.tune
-    monkeypatch.setattr(validation, "fit_model", lambda X, y: seen.append(("fit", set(np.asarray(X)[:, 0]))) or real_fit(X, y))
+    monkeypatch.setattr(validation, "fit_model", lambda X, y, outside=None: seen.append(("fit", set(np.asarray(X)[:, 0])))
+                        or real_fit(X, y, outside=outside))
     monkeypatch.setattr(validation, "tune", lambda dev, **kw: seen.append(("tune", set(dev.doc_id))) or real_tune(dev, **kw))
     part = labels.groupby("doc_id").head(40).reset_index(drop=True)
     part = part.merge(body[["doc_id", "sentence", "paragraph"]], on=["doc_id", "sentence"]).assign(unit=lambda d: d.paragraph)

@@ -282,7 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sentiment", help="score the tone of sentences, one per line: prints score<TAB>label")
     p.add_argument("--input", help="read this file (UTF-8) instead of standard input")
-    p.add_argument("--train", action="store_true", help="refit the tone model on data/annotations/labels.csv")
+    p.add_argument("--train", action="store_true",
+                   help="refit the tone model on data/annotations/labels.csv and outside_labels.csv")
     p.add_argument("--sample", type=int, metavar="N", help="write N random unlabelled sentences per document to label")
     p.add_argument("--doc", action="append", help="with --sample: this document (repeatable; default: unlabelled ones)")
     p.add_argument("--output", help="with --sample: write to this CSV file instead of standard output")

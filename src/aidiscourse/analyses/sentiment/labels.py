@@ -4,7 +4,9 @@ the agreement between annotators, and samples for labelling new documents.
 Files in ``data/annotations`` (see its README): ``labels.csv`` (doc_id, sentence, text,
 label, source), ``double_coding.csv`` (the sentences labelled twice, independently, with
 the adjudicated label and its reason) and ``label_audit.csv`` (every label of the first
-version of the set, with its new label and the reason for any change).
+version of the set, with its new label and the reason for any change), and
+``outside_labels.csv`` (labelled sentences from outside the corpus, which train the tone
+model and never evaluate it).
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from aidiscourse.errors import fail
 #: Numeric value of each label: the mean of these over sentences is a document's tone.
 LABEL_VALUES = {"positive": 1.0, "neutral": 0.0, "negative": -1.0}
 LABEL_COLUMNS = ["doc_id", "sentence", "text", "label", "source"]
+OUTSIDE_COLUMNS = ["id", "register", "script", "text", "label", "source"]
 
 
 def annotations_dir(paths: Paths | None = None):
@@ -58,6 +61,30 @@ def load_labels(paths: Paths | None = None) -> pd.DataFrame:
         first = df[df.duplicated(["doc_id", "sentence"])].iloc[0]
         raise fail(f"{path}: {first.doc_id} sentence {first.sentence} is labelled twice")
     return df[LABEL_COLUMNS]
+
+
+def load_outside_labels(paths: Paths | None = None) -> pd.DataFrame:
+    """Labelled sentences from outside the corpus: id, register, script, text (as written,
+    Simplified or Traditional), label, source; empty when ``outside_labels.csv`` is absent.
+
+    They train the tone model beside the corpus's labels, so that it learns the genre
+    from more than the corpus's few documents, and never evaluate it.
+
+    Raises
+    ------
+    AidiscourseError
+        If a column is missing, a label is unknown or an id repeats.
+    """
+    path = annotations_dir(paths) / "outside_labels.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=OUTSIDE_COLUMNS)
+    df = _read(path, OUTSIDE_COLUMNS)
+    bad = sorted(set(df.label) - set(LABELS))
+    if bad:
+        raise fail(f"{path}: unknown labels {bad}; use {', '.join(LABELS)}")
+    if df["id"].duplicated().any():
+        raise fail(f"{path}: id {df.loc[df['id'].duplicated(), 'id'].iloc[0]} repeats")
+    return df[OUTSIDE_COLUMNS]
 
 
 def load_double_coding(paths: Paths | None = None) -> pd.DataFrame:

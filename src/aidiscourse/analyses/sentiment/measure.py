@@ -44,14 +44,15 @@ class ToneMeasurement:
     n_corpus_sentences: int
 
 
-def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.DataFrame, X_labelled: np.ndarray
-                        ) -> tuple[np.ndarray, np.ndarray]:
+def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.DataFrame, X_labelled: np.ndarray,
+                        *, outside: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The model's tone and label of every sentence, never from a model that saw its
     document's labels.
 
     Sentences of a labelled document are scored by a model fitted on the other documents'
     labels (as in validation); sentences of documents without labels by a model fitted
-    on all labels.
+    on all labels. Every fit also learns from ``outside``, the labelled sentences from
+    outside the corpus (:func:`~aidiscourse.analyses.sentiment.model.outside_training`).
 
     Returns
     -------
@@ -66,11 +67,11 @@ def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.Dat
     held_out = [d for d in dict.fromkeys(in_sentences) if d in set(docs)]
     for doc_id in held_out:
         rows = in_sentences == doc_id
-        model = tone_model.fit_model(X_labelled[docs != doc_id], labelled["label"][docs != doc_id])
+        model = tone_model.fit_model(X_labelled[docs != doc_id], labelled["label"][docs != doc_id], outside=outside)
         scores[rows], predicted[rows] = model.score(X[rows]), model.predict(X[rows])
     rest = ~np.isin(in_sentences, held_out)
     if rest.any():
-        model = tone_model.fit_model(X_labelled, labelled["label"])
+        model = tone_model.fit_model(X_labelled, labelled["label"], outside=outside)
         scores[rest], predicted[rest] = model.score(X[rest]), model.predict(X[rest])
     return scores, predicted
 
@@ -149,10 +150,11 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
     X_all = tone_model.features(sentences["text"], cache=cache, paths=paths)
     index = {(d, int(s)): i for i, (d, s) in enumerate(zip(sentences["doc_id"], sentences["sentence"]))}
     X_labelled = X_all[[index[(d, int(s))] for d, s in zip(labelled["doc_id"], labelled["sentence"])]]
-    predictions = validation.loo_predictions(labelled, X_labelled, paths=paths)
+    outside = tone_model.outside_training(cache=cache, paths=paths)
+    predictions = validation.loo_predictions(labelled, X_labelled, paths=paths, outside=outside)
     table = validation.validation_table(predictions, random_state=random_state)
     chosen = validation.best_method(table)
-    model_scores, model_labels = corpus_model_scores(sentences, X_all, labelled, X_labelled)
+    model_scores, model_labels = corpus_model_scores(sentences, X_all, labelled, X_labelled, outside=outside)
     tone = summaries.tone_values(sentences, current, model_scores)
     tone["model_label"] = model_labels
     tone["rules_score"] = score_texts(sentences["text"], paths=paths)["score"].to_numpy()

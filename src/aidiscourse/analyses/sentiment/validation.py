@@ -166,7 +166,8 @@ def tune_threshold(dev: pd.DataFrame, scores: np.ndarray) -> float:
     return best[1]
 
 
-def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | None = None) -> pd.DataFrame:
+def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | None = None,
+                    outside: tuple[np.ndarray, Sequence[str]] | None = None) -> pd.DataFrame:
     """Predictions of every method for every labelled sentence, leaving its document out.
 
     Parameters
@@ -176,6 +177,9 @@ def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | Non
     X : ndarray of shape (n_sentences, n_features)
         The tone model's features of the same sentences
         (:func:`aidiscourse.analyses.sentiment.model.features`).
+    outside : (ndarray, sequence of str) or None
+        Labelled sentences from outside the corpus, added to every fit of the model
+        (:func:`aidiscourse.analyses.sentiment.model.outside_training`); never scored.
 
     Returns
     -------
@@ -195,7 +199,7 @@ def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | Non
     for doc_id in dict.fromkeys(ann["doc_id"]):
         test = (ann["doc_id"] == doc_id).to_numpy()
         train = ann[~test]
-        model = fit_model(X[~test], train["label"])
+        model = fit_model(X[~test], train["label"], outside=outside)
         out.loc[test, "score_model"] = model.score(X[test])
         out.loc[test, "pred_model"] = model.predict(X[test])
         tuned, _ = tune(train, tokens=[t for t, k in zip(toks, ~test) if k], lexicon=lexicon, rules=rules)
