@@ -9,8 +9,9 @@ so an upgraded or altered package stops the build instead of silently moving the
 findings. E5's engine is compiled here from the C source the package ships (see
 :func:`e5_engine`): the package's own binary uses approximate reciprocal square roots,
 whose last bits differ between Intel and AMD processors, and the engine's 8-bit
-activations turn that into differences of 1e-3 in a vector and into moved findings. Embeddings are cached by sentence hash under ``data/processed/embeddings`` as
-``.npz`` (plain arrays, loaded without pickle), so a rebuild encodes only new sentences.
+activations turn that into differences of 1e-3 in a vector and into moved findings.
+Embeddings are cached by sentence hash under ``data/processed/embeddings`` as ``.npz``
+(plain arrays, loaded without pickle), so a rebuild encodes only new sentences.
 """
 from __future__ import annotations
 

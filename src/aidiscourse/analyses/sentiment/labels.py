@@ -43,6 +43,13 @@ def _read(path, columns: list[str]) -> pd.DataFrame:
     return df
 
 
+def _check_labels(df: pd.DataFrame, path) -> pd.DataFrame:
+    bad = sorted(set(df.label) - set(LABELS))
+    if bad:
+        raise fail(f"{path}: unknown labels {bad}; use {', '.join(LABELS)}")
+    return df
+
+
 def load_labels(paths: Paths | None = None) -> pd.DataFrame:
     """The labelled sentences: doc_id, sentence, text, label, source.
 
@@ -53,10 +60,7 @@ def load_labels(paths: Paths | None = None) -> pd.DataFrame:
         labelled twice.
     """
     path = annotations_dir(paths) / "labels.csv"
-    df = _read(path, LABEL_COLUMNS)
-    bad = sorted(set(df.label) - set(LABELS))
-    if bad:
-        raise fail(f"{path}: unknown labels {bad}; use {', '.join(LABELS)}")
+    df = _check_labels(_read(path, LABEL_COLUMNS), path)
     if df.duplicated(["doc_id", "sentence"]).any():
         first = df[df.duplicated(["doc_id", "sentence"])].iloc[0]
         raise fail(f"{path}: {first.doc_id} sentence {first.sentence} is labelled twice")
@@ -78,10 +82,7 @@ def load_outside_labels(paths: Paths | None = None) -> pd.DataFrame:
     path = annotations_dir(paths) / "outside_labels.csv"
     if not path.is_file():
         return pd.DataFrame(columns=OUTSIDE_COLUMNS)
-    df = _read(path, OUTSIDE_COLUMNS)
-    bad = sorted(set(df.label) - set(LABELS))
-    if bad:
-        raise fail(f"{path}: unknown labels {bad}; use {', '.join(LABELS)}")
+    df = _check_labels(_read(path, OUTSIDE_COLUMNS), path)
     if df["id"].duplicated().any():
         raise fail(f"{path}: id {df.loc[df['id'].duplicated(), 'id'].iloc[0]} repeats")
     return df[OUTSIDE_COLUMNS]
