@@ -255,6 +255,17 @@ def test_model_fit_is_deterministic_and_learns(tmp_path):
     assert (-1 <= s).all() and (s <= 1).all() and s[y == "positive"].mean() > s[y == "negative"].mean()
 
 
+def test_model_without_outside_sentences_is_scikit_learns_balanced_regression():
+    """Each label weighs a third of the whole, as scikit-learn's class_weight="balanced"."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _toy_features()
+    y = np.where(np.arange(len(y)) % 4 == 0, "positive", y)  # unequal classes
+    model = tone_model.fit_model(X, y, C=1.0)
+    reference = LogisticRegression(C=1.0, max_iter=5000, class_weight="balanced").fit((X - model.mean) / model.scale, y)
+    np.testing.assert_allclose(model.coef, reference.coef_, atol=1e-3)
+
+
 def test_outside_sentences_weigh_as_much_as_the_corpus_sentences():
     """Sentences from outside the corpus move the fit, but 3,000 of them weigh no more
     than the 120 corpus sentences: adding them twice over changes nothing."""

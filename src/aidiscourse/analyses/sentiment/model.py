@@ -127,8 +127,9 @@ def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C,
         X, y = np.vstack([X, X_out]), np.concatenate([y, y_out])
     if len(set(y)) < len(LABELS):
         raise fail(f"the tone model needs labelled sentences of all three labels; got {sorted(set(y))}")
+    total = weight.sum()
     for label in LABELS:  # balanced classes: each label's total weight is a third
-        weight[y == label] *= weight.sum() / (len(LABELS) * weight[y == label].sum())
+        weight[y == label] *= total / (len(LABELS) * weight[y == label].sum())
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     clf = LogisticRegression(C=C, max_iter=5000)
