@@ -71,6 +71,33 @@ def test_small_corpora_run_in_process_and_parallel_runs_agree(project_copy, monk
     assert processed_files(project_copy) == serial
 
 
+def _pid_and_weighted_sum(weights, value):
+    import os
+
+    return os.getpid(), float(weights @ np.full(len(weights), value))
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="forked workers are used on Linux")
+def test_forked_workers_run_apart_and_see_the_shared_arguments():
+    import os
+
+    from aidiscourse.parallel import map_tasks
+
+    weights = np.arange(4.0)
+    results = dict(map_tasks(_pid_and_weighted_sum, [(v,) for v in range(6)], n_jobs=2, fork=True,
+                             shared=(weights,), ordered=True))
+    assert sorted(results) == list(range(6))
+    assert [total for _, total in results.values()] == [6.0 * v for v in range(6)]
+    assert os.getpid() not in {pid for pid, _ in results.values()}
+
+
+def test_a_failing_forked_task_raises_in_the_caller():
+    from aidiscourse.parallel import map_tasks
+
+    with pytest.raises(ValueError, match="matmul"):
+        list(map_tasks(_pid_and_weighted_sum, [(1,), (2,)], n_jobs=2, fork=True, shared=(np.ones((2, 3)),)))
+
+
 @pytest.fixture(scope="module")
 def cluster():
     """A Dask scheduler with two worker processes on this machine."""

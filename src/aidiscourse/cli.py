@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     p = sub.add_parser("prepare", help="clean, structure and segment every document (cached)")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per core; under 1.5 million characters to process, none)")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: one per core; under 0.8 million characters to process, none)")
     p.add_argument("--backend", choices=["rjieba", "jieba"], default=SEGMENTER_BACKEND,
                    help=f"segmentation backend (default {SEGMENTER_BACKEND}; both give the same tokens)")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",

@@ -8,11 +8,11 @@ lexicons, so that adding a document processes only that document. Reading the re
 
 The per-document work (:func:`process_text`) is a pure function of the document's text,
 its manifest entry and the user dictionary's entries, returning two Arrow tables, which
-the worker encodes as the cache's Parquet files (:func:`process_encoded`): compact
-columnar bytes travel back, and the driver only writes them. Only the driver reads raw
-files and writes the cache, so the work runs alike in this process, in local worker
-processes or on a Dask cluster (:mod:`aidiscourse.parallel`), with no shared disk, and
-gives the same files wherever it ran.
+the worker encodes as the cache's Parquet files (:func:`process_encoded`). A local
+worker writes them itself; a cluster's worker sends the compact columnar bytes back and the
+driver writes them. Only the driver reads raw files, so the work runs alike in this
+process, in local worker processes or on a Dask cluster (:mod:`aidiscourse.parallel`), with
+no shared disk, and gives the same files wherever it ran.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from aidiscourse.config import SEGMENTER_BACKEND, Paths, project_paths
 from aidiscourse.corpus.cleaning import clean_text
 from aidiscourse.corpus.markers import MOJIBAKE_MARK
 from aidiscourse.corpus.manifest import Document, load_manifest, read_raw, verify_raw
-from aidiscourse.corpus.segment import document_segmenter, read_user_dict, split_sentences
+from aidiscourse.corpus.segment import document_segmenter, get_segmenter_for_entries, read_user_dict, split_sentences
 from aidiscourse.corpus.structure import ARGUMENT_SECTIONS, split_paragraphs
 
 SENTENCE_COLUMNS = ["doc_id", "section", "paragraph", "sentence", "speaker", "role", "turn", "flag", "text", "tokens"]
@@ -36,11 +36,12 @@ SENTENCE_SCHEMA = pa.schema([(c, pa.int64() if c in ("paragraph", "sentence", "t
                              for c in SENTENCE_COLUMNS])
 AUDIT_SCHEMA = pa.schema([(c, pa.int64() if c in ("order", "chars_before", "chars_after", "items") else pa.large_string())
                           for c in AUDIT_COLUMNS])
-#: Below this many characters to process, ``prepare`` works in this process: starting a
-#: local worker (interpreter, imports, dictionary) takes about 0.7 s, as long as one core
-#: takes for a million characters, so two workers break even near 1.5 million (measured
-#: on two cores: 1.3 s either way at 1.5 million, 2.4 s against 2.1 s at 3 million).
-IN_PROCESS_BELOW_CHARS = 1_500_000
+#: Below this many characters to process, ``prepare`` works in this process. Local
+#: workers are forked from it (on Linux) and start in milliseconds, but they still cost the
+#: dictionary's build here and the round trips of the results: two workers break even near
+#: 0.6 million characters (0.63 s either way) and pay at 1.5 million (0.88 s against 1.2 s),
+#: measured on two cores.
+IN_PROCESS_BELOW_CHARS = 800_000
 #: The combined tables, beside one file pair per document under ``docs/``.
 SENTENCES_FILE = "sentences.parquet"
 AUDIT_FILE = "cleaning_audit.parquet"
@@ -142,18 +143,32 @@ def process_text(doc: Document, raw: str, user_words: tuple, backend: str = SEGM
     return sentences, pa.table(audit, schema=AUDIT_SCHEMA)
 
 
-def process_encoded(doc: Document, raw: str, user_words: tuple, backend: str,
-                    key: str) -> tuple[pa.Table, pa.Table, bytes, bytes]:
+def process_encoded(doc: Document, raw: str, user_words: tuple, backend: str, key: str,
+                    folder: Path | None = None) -> tuple[pa.Table, pa.Table, list[bytes]]:
     """:func:`process_text`'s two tables, and the same encoded as the Parquet files of the
-    cache (with ``key``): a worker does the encoding, and the driver only writes the files
-    and joins the tables, without decoding what it has just been sent."""
+    cache (with ``key``).
+
+    A worker does the encoding. Given the cache ``folder`` (a worker on this machine), it
+    also writes the two files, so that the waits for the disk are spread over the workers,
+    and returns no bytes; otherwise (a cluster's worker, which shares no disk with the
+    driver) the driver writes the bytes, without decoding what it has just been sent.
+    """
     sentences, audit = process_text(doc, raw, user_words, backend)
-    return sentences, audit, parquet_bytes(sentences, key=key, small=True), parquet_bytes(audit, key=key, small=True)
+    files = [parquet_bytes(sentences, key=key, small=True), parquet_bytes(audit, key=key, small=True)]
+    if folder is not None:
+        for path, data in zip(cache_files(folder, doc), files):
+            atomic_write(path, data)
+        files = []
+    return sentences, audit, files
+
+
+def cache_files(folder: Path, doc: Document) -> tuple[Path, Path]:
+    """The two cache files of ``doc`` in ``folder`` (``data/processed/docs``)."""
+    return folder / f"{doc.id}.sentences.parquet", folder / f"{doc.id}.audit.parquet"
 
 
 def _cache_files(paths: Paths, doc: Document) -> tuple[Path, Path]:
-    folder = paths.processed / "docs"
-    return folder / f"{doc.id}.sentences.parquet", folder / f"{doc.id}.audit.parquet"
+    return cache_files(paths.processed / "docs", doc)
 
 
 def _is_fresh(paths: Paths, doc: Document, key: str) -> bool:
@@ -199,7 +214,7 @@ def prepare(
     document and the combined :data:`SENTENCES_FILE` and :data:`AUDIT_FILE`, each with its
     cache key in the Parquet metadata; ``aidiscourse sentences`` prints the table as TSV.
     """
-    from aidiscourse.parallel import map_tasks
+    from aidiscourse.parallel import map_tasks, scheduler_address
 
     paths = paths or project_paths()
     docs, keys, combined_key = expected_keys(paths)
@@ -213,15 +228,22 @@ def prepare(
     tables: dict[str, tuple] = {}  # document -> its two tables (those processed now)
     if pending:
         user_words = read_user_dict(paths.user_dict)
-        items = [(d, texts.pop(d.id), user_words, backend, keys[d.id]) for d in pending]
+        # local workers write their documents' files themselves; a cluster's send the bytes
+        local = scheduler_address(scheduler) is None
+        folder = paths.processed / "docs" if local else None
+        items = [(d, texts.pop(d.id), user_words, backend, keys[d.id], folder) for d in pending]
         if sum(len(item[1]) for item in items) < IN_PROCESS_BELOW_CHARS:
             n_jobs = 1
+        elif local:
+            # local workers are forked from this process and inherit the dictionary built here
+            get_segmenter_for_entries(user_words, (), backend)
         bar = None
         if progress:
             from tqdm.auto import tqdm
 
             bar = tqdm(total=len(pending), desc="prepare", unit="doc")
-        for i, (sentences, audit, *files) in map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler):
+        tasks = map_tasks(process_encoded, items, n_jobs=n_jobs, scheduler=scheduler, fork=True)
+        for i, (sentences, audit, files) in tasks:
             for path, data in zip(_cache_files(paths, pending[i]), files):
                 atomic_write(path, data)
             tables[pending[i].id] = sentences, audit
