@@ -433,13 +433,15 @@ def test_book_search_finds_chinese_words(narrow_browser):
 
     term = _dictionary_term_in_texts()
     _open(narrow_browser, (HTML / "search.html").as_uri() + "?q=" + quote(term))
-    deadline = time.time() + 20
-    found = []
-    while time.time() < deadline:
-        found = narrow_browser.execute_script(
-            "return [...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href'))")
-        if found:
-            break
+    # Sphinx adds the results one by one and writes the summary line after the last one
+    deadline = time.time() + 60
+    finished = ""
+    while time.time() < deadline and not finished:
         time.sleep(0.5)
+        finished = narrow_browser.execute_script(
+            "const s = document.querySelector('#search-results .search-summary'); return s ? s.textContent : ''")
+    assert finished, "the search did not finish"
+    found = narrow_browser.execute_script(
+        "return [...document.querySelectorAll('#search-results li a')].map(a => a.getAttribute('href'))")
     readers = {f"texts/read/{d}.html" for d in _sentence_table().loc[lambda t: t.text.str.contains(term, regex=False)].doc_id}
     assert readers <= {f.split("?")[0].split("#")[0] for f in found}, f"searching {term} found {found}"
