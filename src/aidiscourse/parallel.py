@@ -84,9 +84,9 @@ def map_tasks(
     fork : bool
         On Linux, fork the local workers from this process instead of starting fresh
         interpreters: they inherit its imported modules and caches (a segmentation
-        dictionary built before the call) and ``shared`` without copying, and start in
-        milliseconds instead of the ~0.7 s an interpreter needs to import the package and
-        build it. Only for tasks whose libraries are safe after a fork: no OpenMP (a forked
+        dictionary built before the call), ``shared`` and the items without copying (a
+        task is sent as its index), and start in milliseconds instead of the ~0.7 s an
+        interpreter needs to import the package and build it. Only for tasks whose libraries are safe after a fork: no OpenMP (a forked
         child cannot use an OpenMP runtime its parent has started) and no BLAS threads (a
         forked child keeps its parent's thread count, which loky's workers lower to one).
 
@@ -118,13 +118,14 @@ def _indexed(i: int, func: Callable[..., Any], shared: tuple, item: tuple) -> tu
     return i, func(*shared, *item)
 
 
-#: The ``shared`` arguments of the running :func:`_map_forked`, inherited by its workers.
-_INHERITED: tuple = ()
+#: The ``shared`` arguments and the items of the running :func:`_map_forked`, inherited by
+#: its workers: a task is sent as its index only.
+_INHERITED: tuple[tuple, Sequence[tuple]] = ((), ())
 
 
-def _indexed_inherited(func: Callable[..., Any], indexed_item: tuple[int, tuple]) -> tuple[int, Any]:
-    i, item = indexed_item
-    return i, func(*_INHERITED, *item)
+def _indexed_inherited(func: Callable[..., Any], i: int) -> tuple[int, Any]:
+    shared, items = _INHERITED
+    return i, func(*shared, *items[i])
 
 
 def _map_forked(func: Callable[..., Any], items: Sequence[tuple], jobs: int, *, ordered: bool,
@@ -133,16 +134,16 @@ def _map_forked(func: Callable[..., Any], items: Sequence[tuple], jobs: int, *, 
     from functools import partial
 
     global _INHERITED
-    _INHERITED = shared
+    _INHERITED = shared, items
     # a few chunks per worker: fewer round trips than one task per message, and still
     # balanced when documents differ in length
     chunk = max(1, len(items) // (8 * jobs))
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
             run = pool.imap if ordered else pool.imap_unordered
-            yield from run(partial(_indexed_inherited, func), enumerate(items), chunksize=chunk)
+            yield from run(partial(_indexed_inherited, func), range(len(items)), chunksize=chunk)
     finally:
-        _INHERITED = ()
+        _INHERITED = (), ()
 
 
 def _indexed_scattered(i: int, func: Callable[..., Any], item: tuple, *shared) -> tuple[int, Any]:
