@@ -110,6 +110,11 @@ def test_a_fork_with_every_format_a_duplicate_and_hostile_metadata_builds(tmp_pa
         for doc_id in new_ids:
             assert doc_id in page, f"{chapter} does not show {doc_id}"
         assert "Warning" not in re.sub(r"<script.*?</script>", "", page, flags=re.S), f"a warning reached {chapter}"
+    # the findings page counts the fork's texts, in both languages
+    n_docs = len(yaml.safe_load((root / "data" / "corpus.yml").read_text(encoding="utf-8"))["documents"])
+    findings_text = re.sub(r"<[^>]+>", "", (out / "notebooks" / "06_findings.html").read_text(encoding="utf-8"))
+    assert n_docs > 10 and f"three questions of {n_docs} Chinese texts" in findings_text
+    assert f"本书向{n_docs}篇中文文本" in findings_text
 
     for page in out.rglob("*.html"):
         parser = LiveMarkup()

@@ -22,6 +22,25 @@ def format_number(value, *, digits: int = 3) -> str:
     return f"{value:.{digits}g}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
+_WORDS_EN = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_DIGITS_ZH = "零一二三四五六七八九"
+
+
+def count_in_words(n: int, *, language: str = "en") -> str:
+    """A count as prose writes it: words up to ten, digits above.
+
+    >>> count_in_words(5), count_in_words(5, language="zh"), count_in_words(1200), count_in_words(30, language="zh")
+    ('five', '五', '1,200', '30')
+    """
+    if language not in ("en", "zh"):
+        raise ValueError(f"language must be 'en' or 'zh', not {language!r}")
+    if not 0 <= n <= 10:
+        return f"{n:,}"
+    if language == "en":
+        return _WORDS_EN[n]
+    return "十" if n == 10 else _DIGITS_ZH[n]
+
+
 def format_p(p: float) -> str:
     """A p-value as readers expect it.
 
