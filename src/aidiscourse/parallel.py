@@ -86,9 +86,10 @@ def map_tasks(
         interpreters: they inherit its imported modules and caches (a segmentation
         dictionary built before the call), ``shared`` and the items without copying (a
         task is sent as its index), and start in milliseconds instead of the ~0.7 s an
-        interpreter needs to import the package and build it. Only for tasks whose libraries are safe after a fork: no OpenMP (a forked
-        child cannot use an OpenMP runtime its parent has started) and no BLAS threads (a
-        forked child keeps its parent's thread count, which loky's workers lower to one).
+        interpreter needs to import the package and build it. Only for tasks whose
+        libraries are safe after a fork: no OpenMP (a forked child cannot use an OpenMP
+        runtime its parent has started) and no BLAS threads (a forked child keeps its
+        parent's thread count, which loky's workers lower to one).
 
     Yields
     ------
