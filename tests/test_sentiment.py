@@ -3,6 +3,7 @@ the model and its validation, the tone estimates, and the command line."""
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import platform
 from pathlib import Path
@@ -292,14 +293,64 @@ def test_model_file_round_trip_and_hash_check(tmp_path):
         tone_model.load_model(path)
 
 
+_TOY_TEXTS = {"positive": ["成就显著，前景光明", "取得了重大突破", "发展势头良好"],
+              "neutral": ["会议于周二举行", "报告分为三个部分", "数据来自统计局"],
+              "negative": ["问题严重，危机加深", "遭到打压和封锁", "经济陷入衰退"]}
+
+
+def _toy_texts(y):
+    return [_TOY_TEXTS[label][i % 3] + f"第{i}句" for i, label in enumerate(y)]
+
+
+def test_ngram_part_is_mixed_in_and_needs_the_texts():
+    """With texts, the model mixes a character n-gram regression into the probabilities;
+    its TF-IDF rows equal scikit-learn's fitted vectorizer's."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    X, y = _toy_features()
+    texts = _toy_texts(y)
+    plain, mixed = tone_model.fit_model(X, y, C=1.0), tone_model.fit_model(X, y, C=1.0, texts=texts)
+    np.testing.assert_array_equal(plain.coef, mixed.coef)  # the embedding part is the same fit
+    w = tone_model.NGRAM_WEIGHT
+    expected = (1 - w) * plain.probabilities(X) + w * mixed.ngram.probabilities(texts)
+    np.testing.assert_allclose(mixed.probabilities(X, texts), expected)
+    np.testing.assert_allclose(mixed.probabilities(X, texts).sum(axis=1), 1.0)
+    reference = TfidfVectorizer(**tone_model.NGRAM_OPTIONS).fit(texts)
+    assert abs(mixed.ngram.transform(texts) - reference.transform(texts)).max() < 1e-12
+    # features that carry no signal: only the texts tell the labels apart
+    noise = np.random.default_rng(SEED).normal(size=X.shape)
+    blind, reading = tone_model.fit_model(noise, y, C=0.01), tone_model.fit_model(noise, y, C=0.01, texts=texts)
+    assert (reading.predict(noise, texts) == y).mean() > (blind.predict(noise) == y).mean() + 0.3
+    with pytest.raises(ValueError, match="texts"):
+        mixed.probabilities(X)
+    with pytest.raises(ValueError, match="outside"):
+        tone_model.fit_model(X, y, texts=texts, outside=_toy_features(n=30, seed=3))
+
+
+def test_model_file_with_ngrams_round_trips_without_pickle(tmp_path):
+    X, y = _toy_features()
+    texts = _toy_texts(y)
+    model = tone_model.fit_model(X, y, texts=texts)
+    path = tone_model.save_model(model, tmp_path / "tone.npz", record={})
+    with np.load(path, allow_pickle=False) as z:
+        assert z["ngram_vocabulary"].dtype.kind == "U"
+    back = tone_model.load_model(path)
+    assert np.array_equal(back.probabilities(X, texts), model.probabilities(X, texts))
+    assert json.loads(path.with_suffix(".json").read_text())["n_ngrams"] == len(model.ngram.vocabulary)
+
+
 def test_committed_model_is_the_one_the_labels_give(paths):
     """data/models/tone.npz is refitted from the labels; a stale file fails here."""
     committed = tone_model.load_model(paths.root / tone_model.MODEL_FILE)
     labels = hand_labels.load_labels(paths)
     cache = embedding_cache(paths)
     X = tone_model.features(labels.text, cache=cache, paths=paths)
-    refit = tone_model.fit_model(X, labels.label, outside=tone_model.outside_training(cache=cache, paths=paths))
+    refit = tone_model.fit_model(X, labels.label, texts=list(labels.text),
+                                 outside=tone_model.outside_training(cache=cache, paths=paths))
     assert np.allclose(committed.coef, refit.coef, atol=1e-8) and committed.classes == refit.classes
+    assert np.array_equal(committed.ngram.vocabulary, refit.ngram.vocabulary)
+    assert np.allclose(committed.ngram.coef, refit.ngram.coef, atol=1e-8)
+    assert committed.ngram_weight == tone_model.NGRAM_WEIGHT
 
 
 def test_encoder_weights_are_checked(monkeypatch):
@@ -370,8 +421,12 @@ def test_leave_one_document_out_never_trains_on_the_held_out_document(monkeypatc
     """Every fit and every tuning sees only the other documents' sentences."""
     seen = []
     real_fit, real_tune = validation.fit_model, validation.tune
-    monkeypatch.setattr(validation, "fit_model", lambda X, y, outside=None: seen.append(("fit", set(np.asarray(X)[:, 0])))
-                        or real_fit(X, y, outside=outside))
+    def fit(X, y, texts=None, outside=None):
+        seen.append(("fit", set(np.asarray(X)[:, 0])))
+        seen.append(("fit texts", set(texts)))
+        return real_fit(X, y, texts=texts, outside=outside)
+
+    monkeypatch.setattr(validation, "fit_model", fit)
     monkeypatch.setattr(validation, "tune", lambda dev, **kw: seen.append(("tune", set(dev.doc_id))) or real_tune(dev, **kw))
     part = labels.groupby("doc_id").head(40).reset_index(drop=True)
     part = part.merge(body[["doc_id", "sentence", "paragraph"]], on=["doc_id", "sentence"]).assign(unit=lambda d: d.paragraph)
@@ -380,10 +435,12 @@ def test_leave_one_document_out_never_trains_on_the_held_out_document(monkeypatc
     preds = validation.loo_predictions(part, X, paths=paths)
     docs = list(codes)
     fits = [s for kind, s in seen if kind == "fit"]
+    fit_texts = [s for kind, s in seen if kind == "fit texts"]
     tunes = [s for kind, s in seen if kind == "tune"]
-    assert len(fits) == len(tunes) == len(docs)
-    for doc, fitted, tuned_on in zip(docs, fits, tunes):
+    assert len(fits) == len(fit_texts) == len(tunes) == len(docs)
+    for doc, fitted, read, tuned_on in zip(docs, fits, fit_texts, tunes):
         assert codes[doc] not in fitted and doc not in tuned_on
+        assert read == set(part.text[part.doc_id != doc])  # the n-gram part reads no held-out sentence
     assert set(preds.pred_model) <= set(scorer.LABELS)
 
 

@@ -45,7 +45,7 @@ class ToneMeasurement:
 
 
 def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.DataFrame, X_labelled: np.ndarray,
-                        *, outside: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        *, outside: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The model's tone and label of every sentence, never from a model that saw its
     document's labels.
 
@@ -62,17 +62,21 @@ def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.Dat
     predicted = np.empty(len(sentences), dtype=object)
     docs = labelled["doc_id"].to_numpy()
     in_sentences = sentences["doc_id"].to_numpy()
+    texts, labelled_texts = sentences["text"].to_numpy(dtype=object), labelled["text"].to_numpy(dtype=object)
+
+    def fit_and_score(train: np.ndarray, rows: np.ndarray) -> None:
+        model = tone_model.fit_model(X_labelled[train], labelled["label"][train], texts=list(labelled_texts[train]),
+                                     outside=outside)
+        scores[rows], predicted[rows] = model.score_and_label(X[rows], list(texts[rows]))
+
     # one fit per labelled document, and one on all labels for every other document: a
     # fork of many documents pays for its labelled ones only
     held_out = [d for d in dict.fromkeys(in_sentences) if d in set(docs)]
     for doc_id in held_out:
-        rows = in_sentences == doc_id
-        model = tone_model.fit_model(X_labelled[docs != doc_id], labelled["label"][docs != doc_id], outside=outside)
-        scores[rows], predicted[rows] = model.score(X[rows]), model.predict(X[rows])
+        fit_and_score(docs != doc_id, in_sentences == doc_id)
     rest = ~np.isin(in_sentences, held_out)
     if rest.any():
-        model = tone_model.fit_model(X_labelled, labelled["label"], outside=outside)
-        scores[rest], predicted[rest] = model.score(X[rest]), model.predict(X[rest])
+        fit_and_score(np.ones(len(docs), dtype=bool), rest)
     return scores, predicted
 
 

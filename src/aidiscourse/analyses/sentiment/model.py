@@ -3,15 +3,18 @@
 Features of a sentence: its embeddings from two offline encoders
 (:mod:`~aidiscourse.analyses.sentiment.encoder`) and two lexicon scores (the rules
 scorer's and the plain lexicon count's). A multinomial logistic regression on the
-standardised features gives probabilities of the three labels; the tone score is
-``P(positive) - P(negative)``, in [-1, 1], and the label is the most probable one. Every
-fit also learns from the labelled sentences from outside the corpus
-(``data/annotations/outside_labels.csv``), which together weigh as much as the corpus's
-sentences of that fit.
+standardised features gives probabilities of the three labels. A second regression on
+the sentence's characters (TF-IDF of character 1- to 3-grams, :class:`NgramModel`) reads
+the words themselves; the two sets of probabilities are mixed, ``(1 - NGRAM_WEIGHT)`` and
+``NGRAM_WEIGHT``. The tone score is ``P(positive) -
+P(negative)``, in [-1, 1], and the label is the most probable one. Every fit also learns
+from the labelled sentences from outside the corpus (``data/annotations/outside_labels.csv``),
+which together weigh as much as the corpus's sentences of that fit.
 
-The fitted model is plain arrays (``.npz``) beside a JSON record of its SHA-256, its
-features and the labels it was fitted on; :func:`load_model` refuses a file whose hash
-differs. Fitting is deterministic (lbfgs, no random draws).
+The fitted model is plain arrays (``.npz``: the n-gram vocabulary is a fixed-width
+unicode array) beside a JSON record of its SHA-256, its features and the labels it was
+fitted on; :func:`load_model` refuses a file whose hash differs. Fitting is deterministic
+(lbfgs, no random draws).
 """
 from __future__ import annotations
 
@@ -36,6 +39,13 @@ LEXICON_FEATURES = ("rules", "count")
 #: Inverse regularisation strength of the logistic regression, chosen by five-fold
 #: cross-validation on the sentences from outside the corpus alone (book/methods.md).
 C = 0.001
+#: The character n-grams of the second regression (scikit-learn's TfidfVectorizer options).
+NGRAM_OPTIONS = {"analyzer": "char", "ngram_range": (1, 3), "min_df": 2, "sublinear_tf": True}
+#: Its inverse regularisation strength and its share of the mixed probabilities, chosen
+#: together by five-fold cross-validation on the sentences from outside the corpus, each
+#: register held out whole (book/methods.md): no choice looks at the corpus's labels.
+NGRAM_C = 10.0
+NGRAM_WEIGHT = 0.35
 #: Where the model fitted on all labels is kept, relative to the project root.
 MODEL_FILE = Path("data") / "models" / "tone.npz"
 
@@ -62,9 +72,51 @@ def features(texts: Sequence[str], *, cache: EmbeddingCache, paths: Paths | None
     return np.hstack([*blocks, lexicon_features(texts, paths=paths)])
 
 
+def _softmax(z: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """Rows of logits to probabilities, columns reordered to :data:`LABELS`."""
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    return p[:, [list(classes).index(lab) for lab in LABELS]]
+
+
+@dataclass(frozen=True)
+class NgramModel:
+    """A fitted regression on character n-grams (TF-IDF, :data:`NGRAM_OPTIONS`).
+
+    Attributes
+    ----------
+    vocabulary : ndarray of str, shape (n_ngrams,)
+        The n-grams, in the order of ``coef``'s columns.
+    idf : ndarray of shape (n_ngrams,)
+    coef : ndarray of shape (3, n_ngrams)
+    intercept : ndarray of shape (3,)
+    classes : tuple of str
+    """
+
+    vocabulary: np.ndarray
+    idf: np.ndarray
+    coef: np.ndarray
+    intercept: np.ndarray
+    classes: tuple[str, ...]
+
+    def transform(self, texts: Sequence[str]):
+        """TF-IDF rows of ``texts``, a sparse matrix of shape (n_texts, n_ngrams)."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(**NGRAM_OPTIONS, vocabulary={t: i for i, t in enumerate(self.vocabulary.tolist())})
+        vectorizer.idf_ = self.idf
+        return vectorizer.transform(list(texts))
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """P(label | text), shape (n_texts, 3), columns in the order of :data:`LABELS`."""
+        return _softmax(np.asarray(self.transform(texts) @ self.coef.T) + self.intercept, self.classes)
+
+
 @dataclass(frozen=True)
 class ToneModel:
-    """A fitted tone model: standardisation and multinomial logistic regression.
+    """A fitted tone model: standardisation and multinomial logistic regression, mixed
+    with a regression on character n-grams when fitted with texts.
 
     Attributes
     ----------
@@ -73,6 +125,9 @@ class ToneModel:
     intercept : ndarray of shape (3,)
     classes : tuple of str
         The labels of ``coef``'s rows.
+    ngram : NgramModel or None
+    ngram_weight : float
+        The n-gram regression's share of the probabilities (0 without one).
     """
 
     mean: np.ndarray
@@ -80,27 +135,46 @@ class ToneModel:
     coef: np.ndarray
     intercept: np.ndarray
     classes: tuple[str, ...]
+    ngram: NgramModel | None = None
+    ngram_weight: float = 0.0
 
-    def probabilities(self, X: np.ndarray) -> np.ndarray:
-        """P(label | features), shape (n, 3), columns in the order of :data:`LABELS`."""
-        z = ((np.asarray(X, dtype=float) - self.mean) / self.scale) @ self.coef.T + self.intercept
-        z -= z.max(axis=1, keepdims=True)
-        p = np.exp(z)
-        p /= p.sum(axis=1, keepdims=True)
-        return p[:, [self.classes.index(lab) for lab in LABELS]]
+    def probabilities(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
+        """P(label | sentence), shape (n, 3), columns in the order of :data:`LABELS`.
 
-    def score(self, X: np.ndarray) -> np.ndarray:
+        Parameters
+        ----------
+        X : ndarray of shape (n, n_features)
+            The sentences' features (:func:`features`).
+        texts : sequence of str, shape (n,)
+            The same sentences' normalised texts; required when the model has an n-gram part.
+        """
+        p = _softmax(((np.asarray(X, dtype=float) - self.mean) / self.scale) @ self.coef.T + self.intercept,
+                     self.classes)
+        if self.ngram is None:
+            return p
+        if texts is None or len(texts) != len(p):
+            raise ValueError("this tone model reads the sentences' texts as well as their features")
+        return (1 - self.ngram_weight) * p + self.ngram_weight * self.ngram.probabilities(texts)
+
+    def score_and_label(self, X: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Tone in [-1, 1], P(positive) - P(negative), and the most probable label of each
+        row, both of shape (n,), from one pass."""
+        p = self.probabilities(X, texts)
+        return (p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")],
+                np.asarray(LABELS, dtype=object)[p.argmax(axis=1)])
+
+    def score(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Tone in [-1, 1]: P(positive) - P(negative), shape (n,)."""
-        p = self.probabilities(X)
-        return p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")]
+        return self.score_and_label(X, texts)[0]
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """The most probable label of each row, shape (n,)."""
-        return np.asarray(LABELS, dtype=object)[self.probabilities(X).argmax(axis=1)]
+        return self.score_and_label(X, texts)[1]
 
 
-def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C,
-              outside: tuple[np.ndarray, Sequence[str]] | None = None) -> ToneModel:
+def fit_model(X: np.ndarray, labels: Sequence[str], *, texts: Sequence[str] | None = None, C: float = C,
+              outside: tuple | None = None, ngram_C: float = NGRAM_C,
+              ngram_weight: float = NGRAM_WEIGHT) -> ToneModel:
     """Fit the tone model.
 
     Parameters
@@ -108,23 +182,35 @@ def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C,
     X : ndarray of shape (n_samples, n_features)
     labels : sequence of str, shape (n_samples,)
         ``positive``, ``neutral`` or ``negative``.
+    texts : sequence of str, shape (n_samples,), optional
+        The sentences' normalised texts. When given, the regression on character n-grams
+        is fitted as well and mixed in with ``ngram_weight``.
     C : float
         Inverse regularisation strength.
-    outside : (ndarray of shape (n_outside, n_features), sequence of str) or None
+    outside : (X_outside, labels_outside[, texts_outside]) or None
         Labelled sentences from outside the corpus (:func:`outside_training`), added to
-        the fit; together they weigh as much as the ``n_samples`` sentences.
+        the fit; together they weigh as much as the ``n_samples`` sentences. Their texts
+        are needed when ``texts`` is given.
+    ngram_C, ngram_weight : float
+        The n-gram regression's inverse regularisation strength and share.
 
     Classes are weighted by the inverse of their (weighted) frequency, so that the rarer
-    positive and negative sentences are not traded for neutral ones.
+    positive and negative sentences are not traded for neutral ones; both regressions use
+    the same sentence weights.
     """
     from sklearn.linear_model import LogisticRegression
 
     X, y = np.asarray(X, dtype=float), np.asarray(labels, dtype=object)
     weight = np.ones(len(y))
+    all_texts = None if texts is None else list(texts)
     if outside is not None and len(outside[1]):
         X_out, y_out = np.asarray(outside[0], dtype=float), np.asarray(outside[1], dtype=object)
         weight = np.concatenate([weight, np.full(len(y_out), len(y) / len(y_out))])
         X, y = np.vstack([X, X_out]), np.concatenate([y, y_out])
+        if all_texts is not None:
+            if len(outside) < 3:
+                raise ValueError("fitting with texts needs the outside sentences' texts too")
+            all_texts += list(outside[2])
     if len(set(y)) < len(LABELS):
         raise fail(f"the tone model needs labelled sentences of all three labels; got {sorted(set(y))}")
     total = weight.sum()
@@ -134,13 +220,41 @@ def fit_model(X: np.ndarray, labels: Sequence[str], *, C: float = C,
     scale[scale == 0] = 1.0
     clf = LogisticRegression(C=C, max_iter=5000)
     clf.fit((X - mean) / scale, y, sample_weight=weight)
+    ngram = None if all_texts is None else fit_ngram_model(all_texts, y, sample_weight=weight, C=ngram_C)
     return ToneModel(mean=mean, scale=scale, coef=clf.coef_.copy(), intercept=clf.intercept_.copy(),
-                     classes=tuple(str(c) for c in clf.classes_))
+                     classes=tuple(str(c) for c in clf.classes_), ngram=ngram,
+                     ngram_weight=0.0 if ngram is None else float(ngram_weight))
 
 
-def outside_training(*, cache: EmbeddingCache, paths: Paths) -> tuple[np.ndarray, np.ndarray] | None:
-    """Features and labels of the sentences from outside the corpus, normalised like the
-    corpus (Traditional to Simplified), or None when there are none."""
+def fit_ngram_model(texts: Sequence[str], labels: Sequence[str], *, sample_weight: np.ndarray | None = None,
+                    C: float = NGRAM_C) -> NgramModel:
+    """Fit the regression on character n-grams (TF-IDF, :data:`NGRAM_OPTIONS`).
+
+    Parameters
+    ----------
+    texts : sequence of str, shape (n_samples,)
+    labels : sequence of str, shape (n_samples,)
+    sample_weight : ndarray of shape (n_samples,), optional
+    C : float
+
+    Returns
+    -------
+    NgramModel
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(**NGRAM_OPTIONS)
+    A = vectorizer.fit_transform(list(texts))
+    clf = LogisticRegression(C=C, max_iter=5000).fit(A, np.asarray(labels, dtype=object), sample_weight=sample_weight)
+    return NgramModel(vocabulary=np.asarray(vectorizer.get_feature_names_out(), dtype=str),
+                      idf=vectorizer.idf_.copy(), coef=clf.coef_.copy(), intercept=clf.intercept_.copy(),
+                      classes=tuple(str(c) for c in clf.classes_))
+
+
+def outside_training(*, cache: EmbeddingCache, paths: Paths) -> tuple[np.ndarray, np.ndarray, list[str]] | None:
+    """Features, labels and normalised texts of the sentences from outside the corpus
+    (Traditional turned to Simplified, as the corpus), or None when there are none."""
     from aidiscourse.analyses.sentiment.labels import load_outside_labels
     from aidiscourse.corpus.normalize import normalize_text
 
@@ -148,13 +262,19 @@ def outside_training(*, cache: EmbeddingCache, paths: Paths) -> tuple[np.ndarray
     if outside.empty:
         return None
     texts = [normalize_text(t) for t in outside["text"]]
-    return features(texts, cache=cache, paths=paths), outside["label"].to_numpy(dtype=object)
+    return features(texts, cache=cache, paths=paths), outside["label"].to_numpy(dtype=object), texts
 
 
 def _npz_bytes(model: ToneModel) -> bytes:
+    arrays = {"mean": model.mean, "scale": model.scale, "coef": model.coef, "intercept": model.intercept,
+              "classes": np.array(model.classes, dtype="<U8")}
+    if model.ngram is not None:
+        arrays |= {"ngram_vocabulary": model.ngram.vocabulary, "ngram_idf": model.ngram.idf,
+                   "ngram_coef": model.ngram.coef, "ngram_intercept": model.ngram.intercept,
+                   "ngram_classes": np.array(model.ngram.classes, dtype="<U8"),
+                   "ngram_weight": np.array(model.ngram_weight)}
     buffer = io.BytesIO()
-    np.savez(buffer, mean=model.mean, scale=model.scale, coef=model.coef, intercept=model.intercept,
-             classes=np.array(model.classes, dtype="<U8"))
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 
@@ -165,6 +285,8 @@ def save_model(model: ToneModel, path: str | Path, *, record: dict) -> Path:
     atomic_write(path, data)
     meta = {"sha256": hashlib.sha256(data).hexdigest(), "encoders": list(ENCODERS),
             "lexicon_features": list(LEXICON_FEATURES), **record}
+    if model.ngram is not None:
+        meta |= {"ngram_options": NGRAM_OPTIONS, "ngram_weight": model.ngram_weight, "n_ngrams": len(model.ngram.vocabulary)}
     atomic_write(path.with_suffix(".json"), json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return path
 
@@ -186,8 +308,13 @@ def load_model(path: str | Path) -> ToneModel:
     if hashlib.sha256(data).hexdigest() != expected:
         raise fail(f"{path}: SHA-256 differs from {meta_path.name}; retrain with `aidiscourse sentiment train`")
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        ngram = None
+        if "ngram_coef" in z:
+            ngram = NgramModel(vocabulary=z["ngram_vocabulary"], idf=z["ngram_idf"], coef=z["ngram_coef"],
+                               intercept=z["ngram_intercept"], classes=tuple(str(c) for c in z["ngram_classes"]))
         return ToneModel(mean=z["mean"], scale=z["scale"], coef=z["coef"], intercept=z["intercept"],
-                         classes=tuple(str(c) for c in z["classes"]))
+                         classes=tuple(str(c) for c in z["classes"]), ngram=ngram,
+                         ngram_weight=float(z["ngram_weight"]) if ngram is not None else 0.0)
 
 
 def score_lines(lines: Sequence[str], *, paths: Paths) -> list[tuple[float, str]]:
@@ -209,8 +336,9 @@ def score_lines(lines: Sequence[str], *, paths: Paths) -> list[tuple[float, str]
     out = [(0.0, "neutral")] * len(texts)
     if todo:
         model = load_model(paths.root / MODEL_FILE)
-        X = features([texts[i] for i in todo], cache=EmbeddingCache(None), paths=paths)
-        for i, s, lab in zip(todo, model.score(X), model.predict(X)):
+        kept = [texts[i] for i in todo]
+        X = features(kept, cache=EmbeddingCache(None), paths=paths)
+        for i, s, lab in zip(todo, *model.score_and_label(X, kept)):
             out[i] = (float(s), str(lab))
     return out
 
@@ -225,10 +353,11 @@ def train(*, paths: Paths) -> tuple[ToneModel, Path]:
     cache = embedding_cache(paths)
     X = features(labels["text"], cache=cache, paths=paths)
     outside = outside_training(cache=cache, paths=paths)
-    model = fit_model(X, labels["label"], outside=outside)
+    model = fit_model(X, labels["label"], texts=list(labels["text"]), outside=outside)
     folder = annotations_dir(paths)
     record = {"labels_sha256": hashlib.sha256((folder / "labels.csv").read_bytes()).hexdigest(),
-              "n_labels": len(labels), "C": C, "n_outside_labels": 0 if outside is None else len(outside[1])}
+              "n_labels": len(labels), "C": C, "ngram_C": NGRAM_C,
+              "n_outside_labels": 0 if outside is None else len(outside[1])}
     if outside is not None:
         record["outside_labels_sha256"] = hashlib.sha256((folder / "outside_labels.csv").read_bytes()).hexdigest()
     return model, save_model(model, paths.root / MODEL_FILE, record=record)

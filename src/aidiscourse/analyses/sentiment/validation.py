@@ -177,8 +177,8 @@ def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | Non
     X : ndarray of shape (n_sentences, n_features)
         The tone model's features of the same sentences
         (:func:`aidiscourse.analyses.sentiment.model.features`).
-    outside : (ndarray, sequence of str) or None
-        Labelled sentences from outside the corpus, added to every fit of the model
+    outside : (ndarray, sequence of str, sequence of str) or None
+        Features, labels and texts of labelled sentences from outside the corpus, added to every fit of the model
         (:func:`aidiscourse.analyses.sentiment.model.outside_training`); never scored.
 
     Returns
@@ -199,9 +199,9 @@ def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | Non
     for doc_id in dict.fromkeys(ann["doc_id"]):
         test = (ann["doc_id"] == doc_id).to_numpy()
         train = ann[~test]
-        model = fit_model(X[~test], train["label"], outside=outside)
-        out.loc[test, "score_model"] = model.score(X[test])
-        out.loc[test, "pred_model"] = model.predict(X[test])
+        model = fit_model(X[~test], train["label"], texts=list(train["text"]), outside=outside)
+        held_out = list(ann.loc[test, "text"])
+        out.loc[test, "score_model"], out.loc[test, "pred_model"] = model.score_and_label(X[test], held_out)
         tuned, _ = tune(train, tokens=[t for t, k in zip(toks, ~test) if k], lexicon=lexicon, rules=rules)
         scored = score_texts(ann.loc[test, "text"], lexicon=lexicon, rules=tuned,
                              tokens=[t for t, k in zip(toks, test) if k], paths=paths)
