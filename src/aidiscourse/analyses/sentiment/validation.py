@@ -167,7 +167,7 @@ def tune_threshold(dev: pd.DataFrame, scores: np.ndarray) -> float:
 
 
 def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | None = None,
-                    outside: tuple[np.ndarray, Sequence[str]] | None = None) -> pd.DataFrame:
+                    outside: tuple | None = None, settings: dict[str, float] | None = None) -> pd.DataFrame:
     """Predictions of every method for every labelled sentence, leaving its document out.
 
     Parameters
@@ -180,6 +180,9 @@ def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | Non
     outside : (ndarray, sequence of str, sequence of str) or None
         Features, labels and texts of labelled sentences from outside the corpus, added to every fit of the model
         (:func:`aidiscourse.analyses.sentiment.model.outside_training`); never scored.
+    settings : dict, optional
+        The model's settings (:func:`aidiscourse.analyses.sentiment.model.load_settings`),
+        chosen without the corpus's labels; default the model's defaults.
 
     Returns
     -------
@@ -199,7 +202,7 @@ def loo_predictions(labelled: pd.DataFrame, X: np.ndarray, *, paths: Paths | Non
     for doc_id in dict.fromkeys(ann["doc_id"]):
         test = (ann["doc_id"] == doc_id).to_numpy()
         train = ann[~test]
-        model = fit_model(X[~test], train["label"], texts=list(train["text"]), outside=outside)
+        model = fit_model(X[~test], train["label"], texts=list(train["text"]), outside=outside, **(settings or {}))
         held_out = list(ann.loc[test, "text"])
         out.loc[test, "score_model"], out.loc[test, "pred_model"] = model.score_and_label(X[test], held_out)
         tuned, _ = tune(train, tokens=[t for t, k in zip(toks, ~test) if k], lexicon=lexicon, rules=rules)
