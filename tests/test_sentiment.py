@@ -362,6 +362,13 @@ def test_committed_settings_are_the_cross_validated_best(paths):
     assert len(table) == len(grid["C"]) * len(grid["ngram_C"]) * len(grid["ngram_weight"])
     assert tone_model.load_settings(paths) == tone_model.best_settings(table)
     assert tone_model.DEFAULT_SETTINGS == tone_model.best_settings(table)  # a fork starts from the book's choice
+    summary = tone_model.settings_summary(paths)
+    assert summary["macro_f1"] == table.macro_f1.max() and summary["n_settings"] == len(table)
+    assert summary["macro_f1_embeddings"] == table[(table.C == summary_c(table)) & (table.ngram_weight == 0)].macro_f1.iloc[0]
+
+
+def summary_c(table):
+    return table.loc[table.macro_f1.idxmax(), "C"]
 
 
 def test_settings_are_chosen_with_each_register_held_out(monkeypatch):

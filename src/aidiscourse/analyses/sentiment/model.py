@@ -418,6 +418,19 @@ def load_settings(paths: Paths) -> dict[str, float]:
     return {name: float(recorded.get(name, DEFAULT_SETTINGS[name])) for name in SETTINGS_GRID}
 
 
+def settings_summary(paths: Paths) -> dict[str, float]:
+    """The project's settings and their cross-validated scores (:data:`SETTINGS_FILE`):
+    the n-gram share, the number of settings searched, and macro-F1 and AUC of the chosen
+    setting and of the same setting without n-grams (``*_embeddings``)."""
+    settings, table = load_settings(paths), pd.read_csv(paths.root / SETTINGS_FILE)
+    same_c = table[table["C"] == settings["C"]]
+    chosen = same_c[(same_c["ngram_C"] == settings["ngram_C"]) & (same_c["ngram_weight"] == settings["ngram_weight"])]
+    alone = same_c[same_c["ngram_weight"] == 0]
+    return {"ngram_weight": settings["ngram_weight"], "n_settings": len(table),
+            "macro_f1": float(chosen["macro_f1"].iloc[0]), "auc": float(chosen["auc"].iloc[0]),
+            "macro_f1_embeddings": float(alone["macro_f1"].iloc[0]), "auc_embeddings": float(alone["auc"].iloc[0])}
+
+
 def train(*, paths: Paths, progress: bool = False) -> tuple[ToneModel, Path]:
     """Choose the settings on the sentences from outside the corpus
     (:func:`cross_validate_settings`, written to :data:`SETTINGS_FILE`), fit the model on
