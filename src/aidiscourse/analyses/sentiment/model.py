@@ -6,8 +6,9 @@ scorer's and the plain lexicon count's). A multinomial logistic regression on th
 standardised features gives probabilities of the three labels. A second regression on
 the sentence's characters (TF-IDF of character 1- to 3-grams, :class:`NgramModel`) reads
 the words themselves; the two sets of probabilities are mixed, ``1 - ngram_weight`` and
-``ngram_weight`` (:data:`SETTINGS_GRID`). The tone score is ``P(positive) - P(negative)``, in [-1, 1], and the label is the most probable one. Every fit also learns
-from the labelled sentences from outside the corpus (``data/annotations/outside_labels.csv``),
+``ngram_weight`` (:data:`SETTINGS_GRID`). The tone score is ``P(positive) - P(negative)``,
+in [-1, 1], and the label is the most probable one. Every fit also learns from the
+labelled sentences from outside the corpus (``data/annotations/outside_labels.csv``),
 which together weigh as much as the corpus's sentences of that fit.
 
 The fitted model is plain arrays (``.npz``: the n-gram vocabulary is a fixed-width
@@ -42,7 +43,7 @@ LEXICON_FEATURES = ("rules", "count")
 NGRAM_OPTIONS = {"analyzer": "char", "ngram_range": (1, 3), "min_df": 2, "sublinear_tf": True}
 #: The settings searched: the inverse regularisation strength of the regression on
 #: embeddings (``C``) and of the one on n-grams (``ngram_C``), and the n-gram share.
-#: :func:`choose_settings` picks them by cross-validation on the sentences from outside
+#: :func:`cross_validate_settings` scores them by cross-validation on the sentences from outside
 #: the corpus, each register held out whole, so no choice looks at the corpus's labels;
 #: ``aidiscourse sentiment --train`` records the choice beside the model.
 SETTINGS_GRID = {"C": (0.0003, 0.001, 0.003, 0.01), "ngram_C": (1.0, 3.0, 10.0), "ngram_weight": (0.0, 0.2, 0.35, 0.5)}
@@ -84,6 +85,13 @@ def _softmax(z: np.ndarray, classes: Sequence[str]) -> np.ndarray:
     p = np.exp(z)
     p /= p.sum(axis=1, keepdims=True)
     return p[:, [list(classes).index(lab) for lab in LABELS]]
+
+
+def tone_and_label(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Tone in [-1, 1], P(positive) - P(negative), and the most probable label of each row
+    of probabilities (columns in the order of :data:`LABELS`), both of shape (n,)."""
+    return (p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")],
+            np.asarray(LABELS, dtype=object)[p.argmax(axis=1)])
 
 
 @dataclass(frozen=True)
@@ -165,9 +173,7 @@ class ToneModel:
     def score_and_label(self, X: np.ndarray, texts: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Tone in [-1, 1], P(positive) - P(negative), and the most probable label of each
         row, both of shape (n,), from one pass."""
-        p = self.probabilities(X, texts)
-        return (p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")],
-                np.asarray(LABELS, dtype=object)[p.argmax(axis=1)])
+        return tone_and_label(self.probabilities(X, texts))
 
     def score(self, X: np.ndarray, texts: Sequence[str] | None = None) -> np.ndarray:
         """Tone in [-1, 1]: P(positive) - P(negative), shape (n,)."""
@@ -315,11 +321,11 @@ def load_model(path: str | Path) -> ToneModel:
     path = Path(path)
     meta_path = path.with_suffix(".json")
     if not path.is_file() or not meta_path.is_file():
-        raise fail(f"{path}: the tone model is missing; run `aidiscourse sentiment train`")
+        raise fail(f"{path}: the tone model is missing; run `aidiscourse sentiment --train`")
     data = path.read_bytes()
     expected = json.loads(meta_path.read_text(encoding="utf-8")).get("sha256")
     if hashlib.sha256(data).hexdigest() != expected:
-        raise fail(f"{path}: SHA-256 differs from {meta_path.name}; retrain with `aidiscourse sentiment train`")
+        raise fail(f"{path}: SHA-256 differs from {meta_path.name}; retrain with `aidiscourse sentiment --train`")
     with np.load(io.BytesIO(data), allow_pickle=False) as z:
         ngram = None
         if "ngram_coef" in z:
@@ -395,9 +401,8 @@ def cross_validate_settings(X: np.ndarray, labels: Sequence[str], texts: Sequenc
             read[c][test_rows] = ngram.probabilities(texts[test_rows])
     rows = []
     for c, ngram_c, share in itertools.product(grid["C"], grid["ngram_C"], grid["ngram_weight"]):
-        p = (1 - share) * embedded[c] + share * read[ngram_c]
-        scores = p[:, LABELS.index("positive")] - p[:, LABELS.index("negative")]
-        m = metrics(y, np.asarray(LABELS, dtype=object)[p.argmax(axis=1)], scores)
+        scores, predicted = tone_and_label((1 - share) * embedded[c] + share * read[ngram_c])
+        m = metrics(y, predicted, scores)
         rows.append({"C": c, "ngram_C": ngram_c, "ngram_weight": share, "macro_f1": m["macro_f1"], "auc": m["auc"]})
     return pd.DataFrame(rows)
 
