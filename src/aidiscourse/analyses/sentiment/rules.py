@@ -4,7 +4,9 @@ rhetorical-question markers, and the numeric parameters, read from
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import yaml
 
@@ -59,6 +61,42 @@ class Rules:
     def words(self) -> frozenset[str]:
         """Every rule word (to keep them whole in segmentation)."""
         return self.negators | frozenset(self.degree) | self.contrast | self.concessive | frozenset(self.rhetorical)
+
+    @cached_property
+    def _turns(self) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+        def alternatives(words):
+            return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
+
+        # 不但 ("not only") is no contrast; a concessive clause ends at a comma or semicolon
+        # (not at an enumeration comma or a quotation mark, as the look-back's clauses do)
+        return (re.compile(f"(?<!不)(?:{alternatives(self.contrast)})"),
+                re.compile(f"^(?:{alternatives(self.concessive)})"), re.compile("[，,；;]"))
+
+    def main_clause(self, text: str, *, min_chars: int = 4) -> str:
+        """The part of a sentence that carries its point, by the guideline's rule: what
+        follows the last contrast marker (但, 然而, 却 ...), or, in a sentence that opens
+        with a concession (虽然 ...), what follows its first clause. The whole sentence when
+        neither applies or when that part has fewer than ``min_chars`` word characters.
+
+        Examples
+        --------
+        >>> rules = load_rules()
+        >>> rules.main_clause("华为是受了重大挫折，但不是说从此就爬不起来了。")
+        '不是说从此就爬不起来了。'
+        """
+        contrast, concessive, boundary = self._turns
+        last = None
+        for last in contrast.finditer(text):
+            pass
+        candidates = []
+        if last is not None:
+            candidates.append(text[last.end():])
+        if concessive.match(text) and (end := boundary.search(text)):
+            candidates.append(text[end.end():])
+        for rest in candidates:
+            if len(re.sub(r"\W", "", rest)) >= min_chars:
+                return rest
+        return text
 
     def with_parameters(self, **params) -> "Rules":
         """A copy with some parameters changed (used by the tuning grid)."""
