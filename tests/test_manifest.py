@@ -47,6 +47,41 @@ def test_invalid_manifest_names_entry_and_field(project_copy, change, expected):
         load_manifest(Paths(project_copy))
 
 
+@pytest.mark.parametrize("change", [
+    lambda d: None,
+    lambda d: d.update(script="trad"),
+    lambda d: d.pop("licence"),
+    lambda d: d.update(sha256="abc"),
+    lambda d: d.update(sha256=d["sha256"].upper()),
+    lambda d: d.update(date="yesterday"),
+    lambda d: d.update(date=20250101),
+    lambda d: d.update(format="rtf"),
+    lambda d: d.update(language="en"),
+    lambda d: d.update(unknown_field="x"),
+    lambda d: d.update(people=[]),
+    lambda d: d["people"][0].update(role="host"),
+    lambda d: d["people"][0].pop("name"),
+    lambda d: d.update(title=""),
+    lambda d: d.update(title=None),
+])
+def test_fast_schema_check_agrees_with_jsonschema(paths, change):
+    """The compiled schema decides alone only when it finds no problem; it must never
+    pass a manifest that jsonschema refuses (nor refuse one it passes)."""
+    import jsonschema
+
+    from aidiscourse.corpus import manifest
+
+    data = yaml.safe_load(paths.manifest.read_text(encoding="utf-8"))
+    change(data["documents"][1])
+    slow = jsonschema.Draft202012Validator(manifest._schema()).is_valid(data)
+    try:
+        manifest._compiled_schema()(data)
+        fast = True
+    except Exception:
+        fast = False
+    assert fast == slow
+
+
 def test_duplicate_ids_are_refused(paths):
     data = yaml.safe_load(paths.manifest.read_text(encoding="utf-8"))
     data["documents"].append(dict(data["documents"][0], file="other.txt"))

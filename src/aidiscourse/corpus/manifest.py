@@ -7,6 +7,7 @@ web pages, PDF and Word files). Raw files are written by :func:`add_document` on
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
 
+import fastjsonschema
 import jsonschema
 import yaml
 
@@ -76,6 +78,13 @@ def _schema() -> dict:
     return json.loads(text)
 
 
+@functools.cache
+def _compiled_schema():
+    """The schema compiled to Python (fastjsonschema): a manifest of thousands of documents
+    validates in milliseconds, against a second with jsonschema."""
+    return fastjsonschema.compile(_schema())
+
+
 def _describe(error: jsonschema.ValidationError, data: dict) -> str:
     """Name the entry (by id where possible) and the field of a schema error."""
     path = list(error.absolute_path)
@@ -103,8 +112,13 @@ def validate_manifest(data: Any, *, source: str = "data/corpus.yml") -> None:
     """
     if not isinstance(data, dict):
         raise fail(f"{source}: the manifest must be a mapping with a 'documents' list")
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
+    try:
+        _compiled_schema()(data)
+        errors = []
+    except fastjsonschema.JsonSchemaException:
+        # jsonschema finds every problem and says where: worth its time only on a bad manifest
+        validator = jsonschema.Draft202012Validator(_schema())
+        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
     if errors:
         first = errors[0]
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
