@@ -69,11 +69,14 @@ class Chart:
         div_id = "vis-" + hashlib.sha256(spec.encode("utf-8")).hexdigest()[:12]
         spec_js = spec.replace("</", "<\\/")  # keep text such as </script> inert
         parts = [f'<div class="aid-chart" id="{div_id}"></div>']
+        # drawn once the page is laid out: a chart of width "container" takes the column's
+        # width when it is drawn, and before the sidebars are placed the column is wider
         parts.append(
-            "<script>(function(){var el=document.getElementById(%s);"
+            "<script>(function(){var el=document.getElementById(%s);function draw(){"
             "if(window.vegaEmbed){window.vegaEmbed(el,%s,{actions:false,renderer:'svg'})"
             ".catch(function(e){el.textContent='Chart error: '+e;console.error(e);});}"
-            "else{el.textContent='This chart needs %s, which the book loads.';}})();</script>"
+            "else{el.textContent='This chart needs %s, which the book loads.';}}"
+            "if(document.readyState==='complete'){draw();}else{window.addEventListener('load',draw);}})();</script>"
             % (json.dumps(div_id), spec_js, VEGA_BUNDLE)
         )
         links = []

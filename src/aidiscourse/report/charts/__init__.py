@@ -22,8 +22,9 @@ MAX_DOCUMENT_PANELS = 12
 FACET_COLUMNS = 3
 #: Rows Altair embeds in a spec before it refuses (its default ``max_rows``).
 MAX_CHART_ROWS = 5000
-#: Width in pixels a chart may use: at a 1,000 px window a chapter's output area is 724 px wide.
-PAGE_WIDTH = 690
+#: Width in pixels a chart may use: a chapter's output area is 724 px wide at a 1,000 px
+#: window and 676 px at 1,280 px (where the page's contents column appears).
+PAGE_WIDTH = 660
 
 
 @dataclass(frozen=True)

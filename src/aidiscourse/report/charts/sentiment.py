@@ -37,7 +37,8 @@ def method_agreement(validation: pd.DataFrame, agreement: pd.DataFrame, *, chose
     """
     pooled = validation[validation.document == "all"]
     bars = alt.Chart(pooled).mark_bar().encode(
-        x=alt.X("kappa:Q", title="Cohen's kappa with the hand labels", scale=alt.Scale(domain=[0, 1])),
+        x=alt.X("kappa:Q", title="Cohen's kappa with the hand labels", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(values=[i / 10 for i in range(11)], format=".1f")),
         y=alt.Y("method:N", sort=list(METHODS), title=None),
         color=alt.condition(alt.datum.method == chosen, alt.value("#4e79a7"), alt.value("#bab0ac")),
         tooltip=["method", "n", alt.Tooltip("kappa:Q", format=".2f"), alt.Tooltip("macro_f1:Q", format=".2f"),
@@ -48,7 +49,7 @@ def method_agreement(validation: pd.DataFrame, agreement: pd.DataFrame, *, chose
     label = alt.Chart(agreement).mark_text(align="right", dx=-4, dy=-8, fontSize=11).encode(
         x="kappa:Q", y=alt.value(0), text=alt.value("two annotators"))
     return alt.layer(bars, ceiling, label).properties(
-        width="container", height=alt.Step(26), title="Agreement with the hand labels, documents held out")
+        width=PAGE_WIDTH - 100, height=alt.Step(26), title="Agreement with the hand labels, documents held out")
 
 
 def confusion_matrices(confusion: pd.DataFrame) -> alt.FacetChart:
@@ -64,7 +65,7 @@ def confusion_matrices(confusion: pd.DataFrame) -> alt.FacetChart:
         y=alt.Y("gold:N", sort=list(LABELS), title="hand label"),
         color=alt.Color("n:Q", scale=alt.Scale(scheme="blues"), legend=None),
         tooltip=["method", "gold", "predicted", "n"],
-    ).properties(width=150, height=150)
+    ).properties(width=140, height=140)
     counts = cells.mark_text(fontSize=11).encode(
         text="n:Q", color=alt.condition("datum.n > 150", alt.value("white"), alt.value("black")))
     # each panel draws its own axes, so a short last row leaves no axis under an empty slot

@@ -149,7 +149,7 @@ def keyness_chart(keys: pd.DataFrame, docs: Sequence[str], *, alpha: float = 0.0
         tooltip=["doc_id", "term", "count_doc", "count_rest", alt.Tooltip("g2:Q", format=".1f"),
                  alt.Tooltip("p_adj:Q", format=".2g"), alt.Tooltip("p_adj_paragraph:Q", format=".2g"),
                  alt.Tooltip("log_ratio:Q", format=".2f")],
-    ).properties(width=panel_width(cols), height=200).facet(
+    ).properties(width=panel_width(cols, gap=80), height=200).facet(
         facet=alt.Facet("doc_id:N", sort=selection.documents, title=None), columns=cols
     ).resolve_axis(x="independent", y="independent")
     title = f"Keyness of the terms each document over-uses ({min_count} uses or more)"
