@@ -67,9 +67,10 @@ class Rules:
         def alternatives(words):
             return "|".join(re.escape(w) for w in sorted(words, key=lambda w: (-len(w), w)))
 
-        # 不但 ("not only") is no contrast; a concessive clause ends at a comma or semicolon
-        # (not at an enumeration comma or a quotation mark, as the look-back's clauses do)
-        return (re.compile(f"(?<!不)(?:{alternatives(self.contrast)})"),
+        # a marker inside a word is none: 不但 and 非但 ("not only"), 但凡 ("whenever"),
+        # 却步, 冷却, 忘却, 退却; a concessive clause ends at a comma or semicolon (not at an
+        # enumeration comma or a quotation mark, as the look-back's clauses do)
+        return (re.compile(f"(?<![不非冷忘退])(?:{alternatives(self.contrast)})(?![凡步])"),
                 re.compile(f"^(?:{alternatives(self.concessive)})"), re.compile("[，,；;]"))
 
     def main_clause(self, text: str, *, min_chars: int = 4) -> str:
