@@ -4,8 +4,8 @@ Features of a sentence: its embeddings from two offline encoders
 (:mod:`~aidiscourse.analyses.sentiment.encoder`), the same encoders' embeddings of its main
 clause (:meth:`~aidiscourse.analyses.sentiment.rules.Rules.main_clause`: after a contrast
 the clause after it carries the point, as the labelling guideline says), and two lexicon
-scores (the rules scorer's and the plain lexicon count's). A multinomial logistic regression on the
-standardised features gives probabilities of the three labels. A second regression on
+scores (the rules scorer's and the plain lexicon count's). A multinomial logistic
+regression on the standardised features gives probabilities of the three labels. A second regression on
 the sentence's characters (TF-IDF of character 1- to 3-grams, :class:`NgramModel`) reads
 the words themselves; the two sets of probabilities are mixed, ``1 - ngram_weight`` and
 ``ngram_weight`` (:data:`SETTINGS_GRID`). The tone score is ``P(positive) - P(negative)``,

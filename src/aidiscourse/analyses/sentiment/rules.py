@@ -86,12 +86,8 @@ class Rules:
         '不是说从此就爬不起来了。'
         """
         contrast, concessive, boundary = self._turns
-        last = None
-        for last in contrast.finditer(text):
-            pass
-        candidates = []
-        if last is not None:
-            candidates.append(text[last.end():])
+        markers = list(contrast.finditer(text))
+        candidates = [text[markers[-1].end():]] if markers else []
         if concessive.match(text) and (end := boundary.search(text)):
             candidates.append(text[end.end():])
         for rest in candidates:
